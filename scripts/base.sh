@@ -1,0 +1,41 @@
+#!/bin/bash
+# Extract the pinned Debian linux-source into a git work tree whose first
+# commit is the pristine base, and a second worktree that stays at it.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+have=$(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null || true)
+[ -n "$have" ] || die "linux-source-6.12 is not installed (run scripts/deps.sh)"
+if [ "$have" != "$BASE_VERSION" ]; then
+	echo "warning: BASE pins $BASE_VERSION but apt installed $have;" \
+	     "going on if patches/series still applies" >&2
+fi
+
+if [ -d "$SRC_DOM0/.git" ] && [ "$(cat "$SRC_DOM0/.git/base-version" 2>/dev/null)" = "$have" ]; then
+	echo "base $have already extracted in $SRC_DOM0"
+	exit 0
+fi
+
+stage "extract linux-source $have"
+rm -rf "$SRC_DOM0" "$SRC_STOCK"
+mkdir -p "$BUILD/src"
+tmp=$(mktemp -d "$BUILD/src/extract.XXXXXX")
+tar -xJf "$tarball" -C "$tmp"
+mv "$tmp"/linux-source-6.12 "$SRC_DOM0"
+rmdir "$tmp"
+stage_done
+
+stage "commit pristine base"
+cd "$SRC_DOM0"
+git init -q -b work
+git config user.name "dom0 harness"
+git config user.email "harness@localhost"
+git config core.autocrlf false
+git add -A -f .
+GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
+	git commit -q --date="2025-01-01T00:00:00Z" -m "Debian linux-source-6.12 $have"
+git tag -f "$BASE_TAG" >/dev/null
+echo "$have" > .git/base-version
+git worktree add -q --detach "$SRC_STOCK" "$BASE_TAG"
+stage_done

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock [--bench]
+#   dom0   the base plus patches/series (work tree build/src/dom0)
+#   stock  the unpatched base (worktree build/src/stock)
+# Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
+# --bench leaves out configs/debug.config and writes build/bench-<name>/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+which=${1:?usage: build-kernel.sh dom0|stock [--bench]}
+bench=${2:-}
+case $which in
+dom0) src=$SRC_DOM0 ;;
+stock) src=$SRC_STOCK ;;
+*) die "unknown kernel '$which'" ;;
+esac
+out=$BUILD/$which
+fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
+if [ "$bench" = --bench ]; then
+	out=$BUILD/bench-$which
+	fragments=("$TOP/configs/dom0.config")
+fi
+[ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
+
+jobs=$(nproc)
+kmake() { make -C "$src" -s -j"$jobs" CC="ccache gcc" "$@"; }
+
+stage "configure $which kernel"
+# The same fragments for both kernels; merge_config.sh reports any option
+# that did not end up as asked.
+(cd "$src" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m \
+	arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
+	arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
+kmake olddefconfig
+stage_done
+
+stage "build $which kernel (ccache: $CCACHE_DIR)"
+ccache -z >/dev/null
+kmake bzImage modules
+ccache -s | grep -E 'Hits|Misses' | sed 's/^/    /' || true
+stage_done
+
+stage "install $which kernel and modules to $out"
+rm -rf "$out"
+mkdir -p "$out/modules"
+cp "$src/arch/x86/boot/bzImage" "$out/vmlinuz"
+cp "$src/.config" "$out/config"
+kmake INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install
+stage_done

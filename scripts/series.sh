@@ -1,0 +1,87 @@
+#!/bin/bash
+# The patch series and its work tree (build/src/dom0).
+#   series.sh apply   reset the work tree to the base and `git am` patches/series
+#   series.sh export  write the work tree's commits back to patches/ and series
+#   series.sh check   checkpatch --strict --no-signoff on every patch
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+patches=$TOP/patches
+cmd=${1:?usage: series.sh apply|export|check}
+
+series_files() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$patches/series" || true
+}
+
+unexported_commits() {
+	local subjects
+	subjects=$(series_files | while read -r p; do
+		sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$patches/$p"
+	done)
+	git -C "$SRC_DOM0" log --format=%s "$BASE_TAG..HEAD" |
+		while IFS= read -r s; do
+			grep -qxF "$s" <<<"$subjects" || echo "  $s"
+		done
+}
+
+case $cmd in
+apply)
+	[ -d "$SRC_DOM0/.git" ] || "$TOP/scripts/base.sh"
+	stamp=$(cd "$patches" && series_files | xargs cat series | sha1sum)
+	if [ "$(cat "$SRC_DOM0/.git/applied-series" 2>/dev/null)" = "$stamp" ] &&
+	   [ -z "$(git -C "$SRC_DOM0" status --porcelain --untracked-files=no)" ]; then
+		echo "patches/series already applied in $SRC_DOM0"
+		exit 0
+	fi
+	lost=$(unexported_commits)
+	if [ -n "$lost" ] && [ -z "${FORCE:-}" ]; then
+		die "the work tree has commits not in patches/ (export them, or FORCE=1):
+$lost"
+	fi
+	stage "apply patches/series to the base in $SRC_DOM0"
+	cd "$SRC_DOM0"
+	git am --abort >/dev/null 2>&1 || true
+	git reset -q --hard "$BASE_TAG"
+	n=0
+	while read -r p; do
+		n=$((n + 1))
+		if ! git am -q --keep-cr --committer-date-is-author-date "$patches/$p"; then
+			git am --abort
+			die "patch $n ($p) does not apply to $(cat .git/base-version)"
+		fi
+	done < <(series_files)
+	echo "$stamp" > .git/applied-series
+	echo "applied $n patches"
+	stage_done
+	;;
+export)
+	stage "export $SRC_DOM0 commits to patches/"
+	rm -f "$patches"/*.patch
+	git -C "$SRC_DOM0" format-patch -q --no-numbered --zero-commit \
+		--no-signature --subject-prefix=PATCH -o "$patches" "$BASE_TAG..HEAD"
+	{
+		echo "# Applied in order with git am on top of Debian linux-source-$BASE_VERSION."
+		(cd "$patches" && ls -1 -- *.patch 2>/dev/null) || true
+	} > "$patches/series"
+	git -C "$SRC_DOM0" log --reverse --format='  %s' "$BASE_TAG..HEAD"
+	stage_done
+	;;
+check)
+	stage "checkpatch --strict --no-signoff on every patch"
+	bad=0
+	while read -r p; do
+		if ! "$SRC_DOM0/scripts/checkpatch.pl" --quiet --strict --no-signoff \
+			--no-tree "$patches/$p" > "$BUILD/checkpatch.out" 2>&1; then
+			echo "checkpatch: $p"
+			sed 's/^/    /' "$BUILD/checkpatch.out"
+			bad=1
+		fi
+	done < <(series_files)
+	[ $bad = 0 ] || die "checkpatch found problems"
+	echo "every patch is checkpatch clean"
+	stage_done
+	;;
+*)
+	die "unknown command '$cmd'"
+	;;
+esac
