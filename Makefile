@@ -1,0 +1,41 @@
+# The pipeline, stage by stage: Debian base -> patch series -> dom0 kernel
+# -> initramfs -> Xen boot under QEMU -> TAP/KTAP -> report.
+# `make run` is the main job, `make test` runs every test (.ci/run).
+
+S := scripts
+
+.PHONY: run test deps base series-apply series-export series-check \
+	dom0 stock selftests clean
+
+run:
+	$(S)/run.sh
+
+test:
+	$(S)/test.sh
+
+deps:
+	$(S)/deps.sh
+
+base: deps
+	$(S)/base.sh
+
+series-apply: base
+	$(S)/series.sh apply
+
+series-export:
+	$(S)/series.sh export
+
+series-check:
+	$(S)/series.sh check
+
+dom0: series-apply
+	$(S)/build-kernel.sh dom0
+
+stock: base
+	$(S)/build-kernel.sh stock
+
+selftests: series-apply
+	$(S)/build-selftests.sh
+
+clean:
+	rm -rf build
