@@ -3,7 +3,8 @@
 #   dom0   the base plus patches/series (work tree build/src/dom0)
 #   stock  the unpatched base (worktree build/src/stock)
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
-# --bench leaves out configs/debug.config and writes build/bench-<name>/.
+# --bench leaves out configs/debug.config, builds in the worktree
+# build/src/bench-<name> and writes build/bench-<name>/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,11 +17,16 @@ stock) src=$SRC_STOCK ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
+[ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
 if [ "$bench" = --bench ]; then
+	# A worktree of its own, so that the test kernel's objects stay.
+	commit=$(git -C "$src" rev-parse HEAD)
+	src=$BUILD/src/bench-$which
+	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
+	git -C "$src" checkout -q --detach "$commit"
 	out=$BUILD/bench-$which
 	fragments=("$TOP/configs/dom0.config")
 fi
-[ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
 
 jobs=$(nproc)
 kmake() { make -C "$src" -s -j"$jobs" CC="ccache gcc" "$@"; }
