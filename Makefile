@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test deps base series-apply series-export series-check \
+.PHONY: run test bench deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -12,6 +12,9 @@ run:
 
 test:
 	$(S)/test.sh
+
+bench:
+	$(S)/bench.sh
 
 deps:
 	$(S)/deps.sh
