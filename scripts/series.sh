@@ -69,12 +69,12 @@ export)
 check)
 	stage "checkpatch --strict --no-signoff on every patch"
 	bad=0
-	# From outside any git tree: ours lacks the upstream history that
-	# Fixes: tags point into, and checkpatch then skips that lookup.
-	cd "$BUILD"
+	# Fixes: tags name upstream commits, which the Debian base's history
+	# does not have: that one lookup is all checkpatch is told to skip.
 	while read -r p; do
 		if ! "$SRC_DOM0/scripts/checkpatch.pl" --quiet --strict --no-signoff \
-			--no-tree "$patches/$p" > "$BUILD/checkpatch.out" 2>&1; then
+			--no-tree --ignore UNKNOWN_COMMIT_ID \
+			"$patches/$p" > "$BUILD/checkpatch.out" 2>&1; then
 			echo "checkpatch: $p"
 			sed 's/^/    /' "$BUILD/checkpatch.out"
 			bad=1
