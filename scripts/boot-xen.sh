@@ -10,7 +10,11 @@
 #   2  dom0 crashed          Xen: "Hardware Dom0 crashed" (Linux panics call
 #                            SHUTDOWN_crash), or Linux: "Kernel panic"
 #   3  Xen panicked          Xen: "Panic on CPU"
-#   4  no verdict within TIMEOUT seconds (default 900)
+#   4  no verdict within TIMEOUT seconds (default 900), no output at all
+#      for $IDLE seconds (default 300: longer than the kselftest timeout,
+#      so only a hung dom0 is that quiet), or a second RCU stall or soft
+#      lockup report (a hung dom0 repeats them every minute or so; one
+#      alone can be TCG being slow)
 # Xen runs without 'noreboot': after a dom0 crash or a Xen panic it
 # reboots, which -no-reboot turns into a QEMU exit, so QEMU never sits
 # halted.  Once a verdict is in, QEMU gets $GRACE seconds to print the
@@ -24,6 +28,7 @@ initramfs=$(realpath -e "${2:?$usage}")
 limit=${3:-900}
 shift $(($# < 3 ? $# : 3))
 grace=${GRACE:-10}
+idle=${IDLE:-300}
 case $kernel$initramfs in *,*) die "a comma in a path breaks QEMU's -initrd list" ;; esac
 
 xen=$BUILD/xen.elf	# QEMU's multiboot loader wants the ELF, not the .gz
@@ -34,7 +39,12 @@ if [ ! -s "$xen" ]; then
 fi
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
 xen_cmdline+=" loglvl=all guest_loglvl=all conring_size=1M"
-dom0_cmdline="console=hvc0 earlyprintk=xen panic=-1 $*"
+# oops=panic: an oops ends the boot at once (exit 2, the running test
+# blamed) instead of leaving a half-dead dom0 to run the next tests.
+dom0_cmdline="console=hvc0 earlyprintk=xen panic=-1 oops=panic $*"
+# QEMU_EXTRA: more QEMU options, e.g. "-icount shift=3,sleep=off" for
+# benchmarks (guest time counted in instructions).
+read -ra qemu_extra <<<"${QEMU_EXTRA:-}"
 
 tmp=$(mktemp -d)
 qpid=
@@ -53,7 +63,7 @@ echo "==> boot $kernel (dom0: $dom0_cmdline) under Xen, timeout ${limit}s"
 timeout -k 5 $((limit + grace + 30)) qemu-system-x86_64 \
 	-cpu qemu64 -smp 2 -m 3072 -nographic -no-reboot -display none \
 	-serial mon:stdio -kernel "$xen" -append "$xen_cmdline" \
-	-initrd "$kernel $dom0_cmdline,$initramfs" \
+	-initrd "$kernel $dom0_cmdline,$initramfs" "${qemu_extra[@]}" \
 	</dev/null >"$tmp/console" 2>&1 &
 qpid=$!
 exec 3<"$tmp/console"
@@ -63,9 +73,13 @@ why="timeout after ${limit}s"
 deadline=$((SECONDS + limit))
 while left=$((deadline - SECONDS)) && [ "$left" -gt 0 ]; do
 	line=
-	IFS= read -r -t "$left" line <&3 || {
+	IFS= read -r -t $((left < idle ? left : idle)) line <&3 || {
 		st=$?
-		[ "$st" -gt 128 ] && break		# read timed out
+		if [ "$st" -gt 128 ]; then	# read timed out
+			[ -n "$verdict" ] || [ "$left" -le "$idle" ] ||
+				why="hung: no output for ${idle}s"
+			break
+		fi
 		[ -n "$line" ] || { eof=1; break; }	# QEMU exited
 	}
 	line=${line//$'\r'/}
@@ -73,6 +87,10 @@ while left=$((deadline - SECONDS)) && [ "$left" -gt 0 ]; do
 	printf '%s\n' "$line" >&4
 	new=
 	case $line in
+	*"detected stalls on CPUs"* | *"soft lockup - CPU#"*)
+		stalls=$((${stalls:-0} + 1))
+		[ "$stalls" -lt 2 ] || new=4 msg="dom0 hung (repeated RCU stall or soft lockup)"
+		;;
 	*"Panic on CPU"*) new=3 msg="Xen panicked" ;;
 	*"Hardware Dom0 crashed"* | *"Kernel panic"*) new=2 msg="dom0 crashed" ;;
 	*"Hardware Dom0 shutdown"*) new=2 msg="dom0 rebooted (watchdog or reboot)" ;;

@@ -4,7 +4,11 @@
   report.py summarize KIND           write KIND/results.txt, print it, the
                                      dmesg findings and "N passed, N failed,
                                      N skipped"
-  report.py check KIND EXPECTED      compare with an expected-failures list
+  report.py check KIND EXPECTED [KIND EXPECTED...]
+                                     compare each run with its expected-
+                                     failures list; unexpected failures
+                                     and passes count as failed
+  report.py started BOOT_LOG         count the harness tests a boot started
 
 KIND is dom0, stock (meaning $BUILD/KIND) or a directory holding the
 console.log written by scripts/run-suite.sh: the boots' consoles, each
@@ -26,21 +30,28 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
 
-RUN = re.compile(r'^XENTEST: run (\S+)|#  RUN           (\S+) \.\.\.')
-PROGRAM = re.compile(r'^XENTEST: program (\S+)')
+# tests/init's markers are kernel messages: "[    5.123456] XENTEST: ..."
+MARK_RUN = re.compile(r'XENTEST: run (\S+)')
+RUN = re.compile(MARK_RUN.pattern + r'|#  RUN           (\S+) \.\.\.')
+PROGRAM = re.compile(r'XENTEST: program (\S+)')
 DIAG = re.compile(r'^# # (\S.*)')		# a harness test's messages
 SUB = re.compile(r'^# (not )?ok \d+ (\S+)(?:\s+#\s*(.*))?$')
 PROG_START = re.compile(r'^# selftests: (\S+): (\S+)$')
 PROG = re.compile(r'^(not )?ok \d+ selftests: (\S+): (\S+)(?:\s+#\s*(.*))?$')
 HOST = re.compile(r'^XENTEST-HOST: boot (\d+) exit (\d+)')
-PLANNED = re.compile(r'^XENTEST: test (\S+)')
+PLANNED = re.compile(r'XENTEST: test (\S+)')
 BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
 		 r'refcount_t:|possible circular locking|inconsistent lock state')
-USER = re.compile(r'^(#|ok |not ok |XENTEST|\(XEN\))')	# not dom0's log
+USER = re.compile(r'^(#|ok |not ok |\(XEN\))')	# not dom0's kernel log
 ENDINGS = {1: 'QEMU failed', 2: 'dom0 crashed', 3: 'Xen panicked',
-	   4: 'timeout'}
+	   4: 'timeout or hang'}
+
+
+def clean(reason):
+	"""Drop a kernel message that cut into a line of the test's output."""
+	return re.sub(r'\[\s*\d+\.\d+\].*', '', reason).strip()
 
 
 def tap_status(not_ok, comment):
@@ -77,38 +88,45 @@ class Run:
 			first, last, _ = self.boots[0]
 			self.kunit(lines[first:last])
 		tests = sorted({t for _, t in self.hits})
-		self.add('dmesg', ('FAIL', f'{len(self.hits)} line(s) during '
+		self.add('dmesg', ('FAIL', f'{len(self.hits)} line(s): '
 			 + ', '.join(tests)) if self.hits else ('PASS', ''))
+
+	def ran(self):
+		"""Number of real tests (not dmesg or boot) that ran."""
+		return sum(s != 'SKIP' for n, (s, _) in self.results.items()
+			   if n not in ('dmesg', 'boot'))
 
 	def add(self, name, result):
 		self.results[name] = result
 
 	def parse_boot(self, first, last, rc, boot):
-		running = prog = diag = None
+		running = prog = diag = test = None	# test: the last one started
 		prog_tests = prog_failed = False
-		begun = False
+		where = 'before /init'	# where kernel messages came from
 		planned = []
 		for i in range(first, last):
 			line = self.lines[i]
 			if 'XENTEST: begin' in line:
-				begun = True
-			m = PLANNED.match(line)
+				where = 'in /init'
+			m = PLANNED.search(line)
 			if m:
 				planned.append(m.group(1))
 			if BAD.search(line) and not USER.match(line):
-				self.hits.append((i, running or prog or
-						  ('init' if begun else 'boot')))
+				self.hits.append((i, f'during {running}' if running else where))
 			m = RUN.search(line)
 			if m:
 				running, diag = m.group(1) or m.group(2), None
+				test = running
+				where = 'after ' + running
 				continue
-			m = PROGRAM.match(line)
+			m = PROGRAM.search(line)
 			if m:
-				prog = m.group(1)
+				prog, test = m.group(1), None
+				where = 'during ' + prog
 				continue
 			m = DIAG.match(line)
 			if m and running and diag is None:
-				diag = m.group(1)
+				diag = clean(m.group(1))
 			m = SUB.match(line)
 			if m and m.group(2) == running:
 				status, reason = tap_status(m.group(1), m.group(3))
@@ -129,14 +147,26 @@ class Run:
 				status, reason = tap_status(m.group(1), m.group(4))
 				name = f'{m.group(2)}:{m.group(3)}'
 				if running:	# killed in a test (timeout, exit)
-					self.add(running, ('FAIL', reason))
+					self.add(running, ('FAIL', reason or 'no result'))
 				elif not prog_tests or (status == 'FAIL' and
 							not prog_failed):
 					self.add(name, (status, reason))
 				running = prog = None
+				if where == 'during ' + name:
+					where = 'after ' + name
 		if rc != 0:
 			why = f'{ENDINGS.get(rc, f"exit {rc}")} (boot {boot})'
-			self.add(running or prog or 'boot', ('FAIL', why))
+			if running:
+				self.add(running, ('FAIL', why))
+			elif prog and test in self.results:
+				# The test had its result, its program never ended.
+				status, reason = self.results[test]
+				why += ' after the test, before its program ended'
+				if status == 'FAIL' and reason:
+					why = reason + '; ' + why
+				self.add(test, ('FAIL', why))
+			else:
+				self.add(prog or 'boot', ('FAIL', why))
 		return planned
 
 	def kunit(self, boot):
@@ -149,15 +179,15 @@ class Run:
 				kernel.append(line)
 		if not any('TAP version' in line for line in kernel):
 			return
-		for tree in ('dom0', 'stock'):
-			path = os.path.join(BUILD, 'src', tree, 'tools/testing/kunit')
-			if os.path.exists(os.path.join(path, 'kunit_parser.py')):
-				sys.path.insert(0, path)
-				break
-		else:
+		trees = [os.path.join(b, 'src', t, 'tools/testing/kunit')
+			 for b in (BUILD, os.path.join(TOP, 'build'))
+			 for t in ('dom0', 'stock')]
+		trees = [t for t in trees if os.path.exists(t + '/kunit_parser.py')]
+		if not trees:
 			print('warning: no kernel tree for kunit_parser; KUnit ignored',
 			      file=sys.stderr)
 			return
+		sys.path.insert(0, trees[0])
 		import kunit_parser
 		import kunit_printer
 		kunit_printer.stdout._output = io.StringIO()	# quiet
@@ -166,17 +196,24 @@ class Run:
 			  kunit_parser.TestStatus.NO_TESTS: 'SKIP'}
 		for suite in kunit_parser.parse_run_tests(kernel).subtests:
 			for case in suite.subtests or [suite]:
-				name = suite.name + ('.' + case.name if case is not suite else '')
+				name = 'kunit:' + suite.name
+				if case is not suite:
+					name += '.' + case.name
 				reason = '' if case.status in status else case.status.name.lower()
-				self.add('kunit:' + name, (status.get(case.status, 'FAIL'), reason))
+				self.add(name, (status.get(case.status, 'FAIL'), reason))
 
 	def print_hits(self):
 		"""Each suspicious dom0 log line with what follows it."""
 		shown = set()
+		blocks = 0
 		for i, test in self.hits:
 			if i in shown:
 				continue
-			print(f'--- dom0 log during {test} (console.log line {i + 1}):')
+			blocks += 1
+			if blocks > 20:
+				print('--- and more, see console.log')
+				break
+			print(f'--- dom0 log {test} (console.log line {i + 1}):')
 			for j in range(max(i - 1, 0), min(i + 12, len(self.lines))):
 				if HOST.match(self.lines[j]):
 					break
@@ -191,8 +228,24 @@ def load(kind):
 	if not os.path.exists(log):
 		sys.exit(f'error: no {log} (run scripts/run-suite.sh {kind})')
 	with open(log, errors='replace') as f:
-		lines = [line.rstrip('\r\n').replace('\r', '') for line in f]
-	return out, Run(lines)
+		return out, Run(unmix(line.rstrip('\n').replace('\r', '') for line in f))
+
+
+def unmix(lines):
+	"""Xen writes its lines whole, but may write one into the middle of
+	a line from dom0: move it out and join the dom0 line again."""
+	out, cut = [], ''
+	for line in lines:
+		i = line.find('(XEN) ')
+		if i > 0:
+			cut += line[:i]
+			out.append(line[i:])
+		elif i == 0:
+			out.append(line)
+		else:
+			out.append(cut + line)
+			cut = ''
+	return out + [cut] if cut else out
 
 
 def fmt(name, result):
@@ -208,50 +261,76 @@ def summarize(kind):
 	run.print_hits()
 	count = {s: sum(r[0] == s for r in run.results.values())
 		 for s in ('PASS', 'FAIL', 'SKIP')}
+	if not run.ran():
+		print('no tests ran')
 	print(f"{count['PASS']} passed, {count['FAIL']} failed, "
 	      f"{count['SKIP']} skipped")
-	return 0
+	return 0 if run.ran() else 1
 
 
-def check(kind, expected_file):
+def compare(kind, expected_file):
+	"""Print what differs from @expected_file; return the counts."""
 	_, run = load(kind)
 	with open(expected_file) as f:
 		expected = {line.split('#', 1)[0].strip() for line in f} - {''}
 	res = run.results
-	bad = False
-	xfail = passed = failed = skipped = 0
+	counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'xfail': 0}
 	for name, (status, reason) in res.items():
 		if status == 'FAIL' and name in expected:
-			xfail += 1
+			counts['xfail'] += 1
 		elif status == 'FAIL':
-			failed += 1
-			print(f'unexpected failure: {fmt(name, (status, reason))[5:]}')
+			counts['failed'] += 1
+			print(f'{kind}: unexpected failure: '
+			      f'{fmt(name, (status, reason))[5:]}')
 		elif status == 'PASS' and name in expected:
-			passed += 1
-			print(f'unexpected pass: {name} (listed in {expected_file})')
-			bad = True
+			counts['failed'] += 1
+			print(f'{kind}: unexpected pass: {name} '
+			      f'(listed in {expected_file})')
 		elif status == 'PASS':
-			passed += 1
+			counts['passed'] += 1
 		elif status == 'SKIP':
-			skipped += 1
+			counts['skipped'] += 1
 	for name in sorted(expected - res.keys()):
-		print(f'note: {name} is listed in {expected_file} but did not run')
+		print(f'{kind}: note: {name} is listed in {expected_file} '
+		      'but did not run')
 	if res.get('dmesg', ('PASS',))[0] == 'FAIL' and 'dmesg' not in expected:
 		run.print_hits()
-	ran = sum(s in ('PASS', 'FAIL', 'XFAIL') for n, (s, _) in res.items()
-		  if n not in ('dmesg', 'boot'))
-	if not ran:
-		print('no tests ran')
-	print(f'({xfail} expected failures)')
-	print(f'{passed} passed, {failed} failed, {skipped} skipped')
-	return 1 if bad or failed or not ran else 0
+	if not run.ran():
+		print(f'{kind}: no tests ran')
+		counts['failed'] += 1
+	print(f'{kind}: {counts["passed"]} passed, {counts["failed"]} failed, '
+	      f'{counts["skipped"]} skipped, {counts["xfail"]} expected '
+	      'failures')
+	return counts
+
+
+def check(pairs):
+	"""Compare each KIND with its list; one closing line for all."""
+	total = {'passed': 0, 'failed': 0, 'skipped': 0, 'xfail': 0}
+	for kind, expected_file in pairs:
+		for key, value in compare(kind, expected_file).items():
+			total[key] += value
+	print(f'({total["xfail"]} expected failures)')
+	print(f'{total["passed"]} passed, {total["failed"]} failed, '
+	      f'{total["skipped"]} skipped')
+	return 1 if total['failed'] else 0
+
+
+def started(log):
+	"""How many harness tests tests/init started in one boot's log."""
+	with open(log, errors='replace') as f:
+		lines = unmix(line.rstrip('\n').replace('\r', '') for line in f)
+	print(sum(bool(MARK_RUN.search(line)) for line in lines))
+	return 0
 
 
 def main(argv):
+	if len(argv) == 3 and argv[1] == 'started':
+		return started(argv[2])
 	if len(argv) == 3 and argv[1] == 'summarize':
 		return summarize(argv[2])
-	if len(argv) == 4 and argv[1] == 'check':
-		return check(argv[2], argv[3])
+	if len(argv) >= 4 and len(argv) % 2 == 0 and argv[1] == 'check':
+		return check(zip(argv[2::2], argv[3::2]))
 	sys.exit(__doc__)
 
 
