@@ -13,10 +13,17 @@ series_files() {
 	grep -v -e '^#' -e '^[[:space:]]*$' "$patches/series" || true
 }
 
+# The applied series' fingerprint, kept in the work tree's .git.
+series_stamp() {
+	(cd "$patches" && series_files | xargs cat series | sha1sum)
+}
+
 unexported_commits() {
 	local subjects
+	# Subjects as git sees them: format-patch folds long ones.
 	subjects=$(series_files | while read -r p; do
-		sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$patches/$p"
+		git mailinfo /dev/null /dev/null <"$patches/$p" |
+			sed -n 's/^Subject: //p'
 	done)
 	git -C "$SRC_DOM0" log --format=%s "$BASE_TAG..HEAD" |
 		while IFS= read -r s; do
@@ -27,7 +34,7 @@ unexported_commits() {
 case $cmd in
 apply)
 	[ -d "$SRC_DOM0/.git" ] || "$TOP/scripts/base.sh"
-	stamp=$(cd "$patches" && series_files | xargs cat series | sha1sum)
+	stamp=$(series_stamp)
 	if [ "$(cat "$SRC_DOM0/.git/applied-series" 2>/dev/null)" = "$stamp" ] &&
 	   [ -z "$(git -C "$SRC_DOM0" status --porcelain --untracked-files=no)" ]; then
 		echo "patches/series already applied in $SRC_DOM0"
@@ -64,6 +71,8 @@ export)
 		(cd "$patches" && ls -1 -- *.patch 2>/dev/null) || true
 	} > "$patches/series"
 	git -C "$SRC_DOM0" log --reverse --format='  %s' "$BASE_TAG..HEAD"
+	# The work tree is the series now: no need to apply it again.
+	series_stamp > "$SRC_DOM0/.git/applied-series"
 	stage_done
 	;;
 check)
