@@ -11,7 +11,7 @@ run:
 	$(S)/run.sh
 
 test:
-	$(S)/test.sh
+	$(S)/run.sh --all
 
 bench:
 	$(S)/bench.sh
