@@ -4,7 +4,9 @@
 Reads DIR/{stock,dom0}-ROUND.csv (grant_bench's "csv," lines, prefixed
 with the kernel and the round), prints the medians of each kernel, the
 ratio series / stock and the run-to-run spread, next to the targets, and
-writes DIR/bench.csv, DIR/bench.txt and DIR/bench.png (gnuplot).
+writes DIR/bench.csv, DIR/bench.txt and DIR/bench.png (gnuplot). The
+eagain rows compare two retry schemes within the series kernel: their
+stock_us and series_us columns hold the serial and the batched figures.
 """
 import csv
 import glob
@@ -32,6 +34,34 @@ def load(directory):
 def spread(values):
     med = statistics.median(values)
     return (max(values) - min(values)) / med if med else 0.0
+
+
+def eagain(extra, rows):
+    """Serial against batched retries of paged-out grant copies, measured
+    in the same (series) kernel, by the percentage of ops held back."""
+    runs = {}
+    for row in extra:
+        if row[0] == "dom0" and row[2] in ("eagain_serial", "eagain_batched"):
+            runs.setdefault((int(row[3]), row[2]), []).append(float(row[4]))
+    lines = []
+    for percent in sorted({p for p, _ in runs}):
+        serial = runs.get((percent, "eagain_serial"))
+        batched = runs.get((percent, "eagain_batched"))
+        if not serial or not batched:
+            continue
+        s, b = statistics.median(serial), statistics.median(batched)
+        sp = max(spread(serial), spread(batched))
+        if percent:
+            verdict = "target >= 5x %s" % ("met" if s / b >= 5 else "MISSED")
+        else:
+            verdict = "cost of the batched retries with no eagain"
+        lines.append("eagain %3d%%: 512 copies, serial retry %10.1f us, "
+                     "batched %10.1f us: serial / batched %6.2f (spread "
+                     "%.1f%%), %s" % (percent, s, b, s / b, 100 * sp, verdict))
+        rows.append(["eagain_serial_over_batched", percent, "%.1f" % s,
+                     "%.1f" % b, "%.3f" % (s / b), "%.3f" % spread(serial),
+                     "%.3f" % spread(batched), 5 if percent else "none"])
+    return lines
 
 
 def main():
@@ -92,6 +122,7 @@ def main():
             lines.append("no-grant fork/exit and anon mmap: %s +%d "
                          "(target: 0)" % (name, delta))
 
+    lines += eagain(extra, rows)
     text = "\n".join(lines)
     print(text)
     open(os.path.join(directory, "bench.txt"), "w").write(text + "\n")
@@ -99,6 +130,8 @@ def main():
         csv.writer(f).writerows(rows)
     with open(os.path.join(directory, "ratios.dat"), "w") as f:
         for row in rows[1:]:
+            if row[0].startswith("eagain"):
+                continue  # a ratio within one kernel, on its own scale
             f.write("%s-%s %s\n" % (row[0], row[1], row[4]))
     plot = ("set terminal png noenhanced size 900,420; set output '%s';"
             "set style fill solid; set boxwidth 0.6; set yrange [0:*];"
