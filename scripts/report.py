@@ -158,10 +158,12 @@ class Run:
 			why = f'{ENDINGS.get(rc, f"exit {rc}")} (boot {boot})'
 			if running:
 				self.add(running, ('FAIL', why))
-			elif prog and test in self.results:
-				# The test had its result, its program never ended.
+			elif test in self.results:
+				# The test had its result, and dom0 went down before
+				# the next one began: the test's deferred work did it.
 				status, reason = self.results[test]
-				why += ' after the test, before its program ended'
+				why += (' after the test, before its program ended'
+					if prog else ' after the test, before the next')
 				if status == 'FAIL' and reason:
 					why = reason + '; ' + why
 				self.add(test, ('FAIL', why))
