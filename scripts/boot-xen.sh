@@ -19,6 +19,9 @@
 # reboots, which -no-reboot turns into a QEMU exit, so QEMU never sits
 # halted.  Once a verdict is in, QEMU gets $GRACE seconds to print the
 # rest and exit, then its process group is killed.
+# Environment: XEN_EXTRA (words appended to Xen's command line, e.g.
+# "gnttab_max_maptrack_frames=1" for tests that need a Xen option),
+# QEMU_EXTRA (more QEMU options, below), BOOT_LOG, GRACE, IDLE.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +42,9 @@ if [ ! -s "$xen" ]; then
 fi
 xen_cmdline="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
 xen_cmdline+=" loglvl=all guest_loglvl=all conring_size=1M"
+# XEN_EXTRA last: Xen takes the last of a repeated option.
+read -ra xen_extra <<<"${XEN_EXTRA:-}"
+[ "${#xen_extra[@]}" -eq 0 ] || xen_cmdline+=" ${xen_extra[*]}"
 # oops=panic: an oops ends the boot at once (exit 2, the running test
 # blamed) instead of leaving a half-dead dom0 to run the next tests.
 dom0_cmdline="console=hvc0 earlyprintk=xen panic=-1 oops=panic $*"
@@ -57,7 +63,7 @@ trap 'exit 130' INT TERM
 mkfifo "$tmp/console"
 exec 4>"${BOOT_LOG:-/dev/null}"
 
-echo "==> boot $kernel (dom0: $dom0_cmdline) under Xen, timeout ${limit}s"
+echo "==> boot $kernel (dom0: $dom0_cmdline) under Xen${XEN_EXTRA:+ (+ $XEN_EXTRA)}, timeout ${limit}s"
 # timeout(1) puts QEMU in a process group of its own, which the EXIT trap
 # kills, and stops it even if this script is killed first.
 timeout -k 5 $((limit + grace + 30)) qemu-system-x86_64 \

@@ -9,7 +9,8 @@
 # ran; "report.py check" judges the results.
 # Environment: KERNEL, INITRAMFS (images to boot instead), TIMEOUT
 # (seconds per boot, 900), MAX_BOOTS (12), XENTEST_ARGS (more dom0
-# command line, e.g. xentest.only=grant.*).
+# command line, e.g. xentest.only=grant.*), XEN_EXTRA (more Xen command
+# line, e.g. gnttab_max_maptrack_frames=1; scripts/boot-xen.sh reads it).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,7 @@ kernel=${KERNEL:-$out/vmlinuz}
 initramfs=${INITRAMFS:-$out/initramfs.gz}
 read -ra extra <<<"${XENTEST_ARGS:-}"
 
+mkdir -p "$out"	# a DIR of its own with KERNEL and INITRAMFS from elsewhere
 rm -f "$out"/boot-*.log "$out/console.log" "$out/results.txt"
 skip=0
 boots=0
