@@ -6,8 +6,8 @@
                                      N skipped"
   report.py check KIND EXPECTED [KIND EXPECTED...]
                                      compare each run with its expected-
-                                     failures list; unexpected failures
-                                     and passes count as failed
+                                     failures list; unexpected failures,
+                                     skips and passes count as failed
   report.py started BOOT_LOG         count the harness tests a boot started
 
 KIND is dom0, stock (meaning $BUILD/KIND) or a directory holding the
@@ -21,7 +21,19 @@ Result lines are "PASS|FAIL|SKIP|XFAIL name [reason]" with names
   kunit:suite.case         KUnit, parsed by the kernel's own kunit_parser
   dmesg                    dom0 kernel log lines that mean trouble
   boot                     a boot that ended badly outside any test
+
+An expected-failures list (tests/expected-failures-*.txt) has one entry
+a line, "#" to the end of a line is a comment:
+  NAME          the test is expected to FAIL
+  skip: NAME    the test is expected to SKIP
+NAME is a result name as above, or a shell-style glob (fnmatch: * ? [])
+such as "skip: faults.*".  "check" counts as failed: a FAIL that matches
+no plain entry, a SKIP that matches no "skip:" entry, a PASS that matches
+any entry, and a run in which tests/init selected no test at all (a
+glob that selected nothing, missing selftests).  An entry that matches
+no result is only noted.
 """
+import fnmatch
 import io
 import os
 import re
@@ -82,6 +94,7 @@ class Run:
 		planned = []
 		for n, (first, last, rc) in enumerate(self.boots, 1):
 			planned += self.parse_boot(first, last, rc, n)
+		self.planned = planned	# what tests/init selected, every boot
 		for name in planned:
 			self.results.setdefault(name, ('FAIL', 'no result'))
 		if self.boots:
@@ -263,42 +276,76 @@ def summarize(kind):
 	run.print_hits()
 	count = {s: sum(r[0] == s for r in run.results.values())
 		 for s in ('PASS', 'FAIL', 'SKIP')}
-	if not run.ran():
+	ran = run.ran() and run.planned	# KUnit alone is not a run
+	if not ran:
 		print('no tests ran')
 	print(f"{count['PASS']} passed, {count['FAIL']} failed, "
 	      f"{count['SKIP']} skipped")
-	return 0 if run.ran() else 1
+	return 0 if ran else 1
+
+
+def read_expected(path):
+	"""@path's entries: (failure patterns, skip patterns)."""
+	fails, skips = set(), set()
+	with open(path) as f:
+		for line in f:
+			entry = line.split('#', 1)[0].strip()
+			if entry.startswith('skip:'):
+				skips.add(entry[5:].strip())
+			elif entry:
+				fails.add(entry)
+	return fails, skips
+
+
+def matches(name, patterns):
+	"""The entries of @patterns that name @name, exactly or as a glob."""
+	return {p for p in patterns if fnmatch.fnmatchcase(name, p)}
 
 
 def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
 	_, run = load(kind)
-	with open(expected_file) as f:
-		expected = {line.split('#', 1)[0].strip() for line in f} - {''}
+	fails, skips = read_expected(expected_file)
 	res = run.results
+	used = set()	# entries that matched a result
 	counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'xfail': 0}
 	for name, (status, reason) in res.items():
-		if status == 'FAIL' and name in expected:
+		fail_by, skip_by = matches(name, fails), matches(name, skips)
+		used |= fail_by | skip_by
+		if status == 'FAIL' and fail_by:
 			counts['xfail'] += 1
 		elif status == 'FAIL':
 			counts['failed'] += 1
 			print(f'{kind}: unexpected failure: '
-			      f'{fmt(name, (status, reason))[5:]}')
-		elif status == 'PASS' and name in expected:
+			      f'{fmt(name, (status, reason))[5:]}'
+			      + (' (listed as an expected skip)' if skip_by else ''))
+		elif status == 'SKIP' and skip_by:
+			counts['skipped'] += 1
+		elif status == 'SKIP':
 			counts['failed'] += 1
-			print(f'{kind}: unexpected pass: {name} '
-			      f'(listed in {expected_file})')
+			print(f'{kind}: unexpected skip: '
+			      f'{fmt(name, (status, reason))[5:]} (no "skip: '
+			      f'{name}" in {expected_file})')
+		elif status == 'PASS' and (fail_by or skip_by):
+			counts['failed'] += 1
+			print(f'{kind}: unexpected pass: {name} (listed in '
+			      f'{expected_file} as an expected '
+			      f'{"failure" if fail_by else "skip"})')
 		elif status == 'PASS':
 			counts['passed'] += 1
-		elif status == 'SKIP':
-			counts['skipped'] += 1
-	for name in sorted(expected - res.keys()):
-		print(f'{kind}: note: {name} is listed in {expected_file} '
+	for entry in sorted(fails - used):
+		print(f'{kind}: note: {entry} is listed in {expected_file} '
 		      'but did not run')
-	if res.get('dmesg', ('PASS',))[0] == 'FAIL' and 'dmesg' not in expected:
+	for entry in sorted(skips - used):
+		print(f'{kind}: note: skip: {entry} is listed in '
+		      f'{expected_file} but did not run')
+	if res.get('dmesg', ('PASS',))[0] == 'FAIL' and not matches('dmesg', fails):
 		run.print_hits()
-	if not run.ran():
-		print(f'{kind}: no tests ran')
+	# KUnit runs in every boot, so its results alone do not show that
+	# tests/init ran anything: a glob in xentest.only that selects
+	# nothing must not pass quietly.
+	if not run.planned:
+		print(f'{kind}: no tests ran (tests/init selected none)')
 		counts['failed'] += 1
 	print(f'{kind}: {counts["passed"]} passed, {counts["failed"]} failed, '
 	      f'{counts["skipped"]} skipped, {counts["xfail"]} expected '
