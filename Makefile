@@ -39,6 +39,7 @@ stock: base
 
 selftests: series-apply
 	$(S)/build-selftests.sh
+	$(S)/build-libxen-tests.sh
 
 clean:
 	rm -rf build

@@ -10,6 +10,7 @@ pkgs=(
 	xz-utils git			# kernel build, series handling
 	xen-hypervisor-4.17-amd64 qemu-system-x86	# boot
 	busybox-static cpio		# initramfs
+	libxen-dev			# the libxengnttab tests (tests/libxengnttab)
 	python3				# report, KUnit parser
 	gnuplot-nox			# bench plots
 	shellcheck

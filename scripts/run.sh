@@ -31,6 +31,7 @@ start=$(date +%s)
 "$S/series.sh" apply
 [ "${#kinds[@]}" -eq 1 ] || "$S/series.sh" check
 "$S/build-selftests.sh"
+"$S/build-libxen-tests.sh"
 checks=()
 for kind in "${kinds[@]}"; do
 	"$S/build-kernel.sh" "$kind"
