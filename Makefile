@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test bench deps base series-apply series-export series-check \
+.PHONY: run test bench twodomain deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -15,6 +15,11 @@ test:
 
 bench:
 	$(S)/bench.sh
+
+# The teardown cases on a real domU's frames, on both kernels; not part
+# of `make test`.
+twodomain:
+	$(S)/run-twodomain.sh
 
 deps:
 	$(S)/deps.sh

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
+# Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
+# tests/init) with the twodomain collection as its only kselftests
+# (tests/twodomain/twodomain.c), and, appended as a second cpio archive
+# (Linux unpacks them in turn), Xen's toolstack from Debian 12's own
+# packages (xen-utils-4.17, xenstore-utils, their libraries; fetched with
+# apt-get download into $BUILD/xl, never installed), the setup script
+# tests/init runs first (tests/twodomain/setup: xenstored, xen-init-dom0,
+# xenconsoled, then `xl create` of two domUs) and the domUs' kernel and
+# initramfs (busybox and tests/twodomain/gntshare.c).
+# Environment: DOMU_KERNEL (the domUs' kernel: the series',
+# $BUILD/dom0/vmlinuz, whatever dom0 runs), KSFT (the kernel's
+# tools/testing/selftests for kselftest_harness.h and the runner,
+# default the series' tree).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=${1:?usage: mkinitramfs-xl.sh DIR}
+domu_kernel=${DOMU_KERNEL:-$BUILD/dom0/vmlinuz}
+ksft=${KSFT:-$SRC_DOM0/tools/testing/selftests}
+src=$TOP/tests/twodomain
+xl=$BUILD/xl
+xen_bin=usr/lib/xen-4.17/bin
+multiarch=usr/lib/x86_64-linux-gnu
+packages=(xen-utils-4.17 xenstore-utils libxenmisc4.17 libyajl2 libxencall1
+	libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenstore4
+	libxentoollog1 libxentoolcore1 libxenhypfs1 libxendevicemodel1)
+[ -f "$domu_kernel" ] || die "$domu_kernel missing (scripts/build-kernel.sh dom0)"
+[ -f "$ksft/kselftest_harness.h" ] || die "no $ksft/kselftest_harness.h (scripts/series.sh apply)"
+[ -f /usr/include/xenstore.h ] || die "no libxen-dev (run scripts/deps.sh)"
+
+stage "Xen's toolstack from Debian's packages ($xl)"
+mkdir -p "$xl/debs"
+if [ ! -x "$xl/root/$xen_bin/xl" ]; then
+	(cd "$xl/debs" && apt-get download "${packages[@]}")
+	rm -rf "$xl/root.tmp"
+	for deb in "$xl"/debs/*.deb; do dpkg-deb -x "$deb" "$xl/root.tmp"; done
+	mv "$xl/root.tmp" "$xl/root"
+fi
+stage_done
+
+stage "the twodomain tests and the domU's initramfs"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+# The tests as the only kselftest collection, with the kernel's runner.
+tests=$out/selftests
+rm -rf "$tests"
+mkdir -p "$tests/twodomain"
+cp "$ksft/run_kselftest.sh" "$tests/"
+cp -r "$ksft/kselftest" "$tests/"
+cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
+gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/twodomain" \
+	"$src/twodomain.c" -lxenctrl -lxenstore
+echo "timeout=900" >"$tests/twodomain/settings"
+echo "twodomain:twodomain" >"$tests/kselftest-list.txt"
+
+# The domU: busybox, gntshare (static), its /init.
+domu=$tmp/domu
+mkdir -p "$domu"/{bin,dev,proc,sys,tmp}
+cp /usr/bin/busybox "$domu/bin/"
+for applet in $(/usr/bin/busybox --list); do
+	[ -e "$domu/bin/$applet" ] || ln -s busybox "$domu/bin/$applet"
+done
+gcc -Wall -Werror -O2 -static -o "$domu/bin/gntshare" "$src/gntshare.c" \
+	-lxenstore -lxentoolcore -lpthread 2>&1 | { grep -v 'statically linked' || true; }
+cp "$src/domu-init" "$domu/init"
+chmod 755 "$domu/init"
+stage_done
+
+stage "the toolstack overlay"
+ov=$tmp/overlay
+mkdir -p "$ov/$xen_bin" "$ov/usr/bin" "$ov/usr/sbin" "$ov/$multiarch" \
+	"$ov/etc/xen" "$ov/etc/xentest" "$ov/domu" "$ov/var"
+for prog in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
+	cp "$xl/root/$xen_bin/$prog" "$ov/$xen_bin/"
+done
+ln -s ../lib/xen-4.17/bin/xl "$ov/usr/sbin/xl"
+cp -a "$xl/root/usr/bin/." "$ov/usr/bin/"	# xenstore-read, -write...
+cp -a "$xl/root/$multiarch/." "$ov/$multiarch/"
+# glibc loads libgcc_s for pthread_cancel: without it xl aborts.
+cp -L "/$multiarch/libgcc_s.so.1" "$ov/$multiarch/"
+# The system libraries they need, resolved with the packages' own first.
+libs=$(find "$ov/$xen_bin" "$ov/usr/bin" -type f -perm -u+x -print0 |
+	LD_LIBRARY_PATH=$xl/root/$multiarch xargs -0 -n1 ldd 2>/dev/null |
+	grep -o '/[^ ]*' | grep -v "^$xl/" | sort -u || true)
+for lib in $libs; do
+	mkdir -p "$ov$(dirname "$lib")"
+	cp -L "$lib" "$ov$lib"
+done
+ln -s /run "$ov/var/run"
+cp "$src/setup" "$ov/etc/xentest/setup"
+chmod 755 "$ov/etc/xentest/setup"
+cp "$domu_kernel" "$ov/domu/vmlinuz"
+(cd "$domu" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -9 -n >"$ov/domu/initramfs.gz"
+(cd "$ov" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+	gzip -9 -n >"$tmp/overlay.gz"
+echo "    $(du -h "$tmp/overlay.gz" | cut -f1) toolstack and domU"
+stage_done
+
+SELFTESTS=$tests "$TOP/scripts/mkinitramfs.sh" "$out"
+cat "$tmp/overlay.gz" >>"$out/initramfs.gz"
+echo "    $out/initramfs.gz ($(du -h "$out/initramfs.gz" | cut -f1) with the toolstack)"

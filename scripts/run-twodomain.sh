@@ -1,0 +1,40 @@
+#!/bin/bash
+# The two-domain tests (make twodomain): scripts/run-twodomain.sh [KIND...]
+# For each KIND (default: dom0 stock), boots Xen with build/KIND/vmlinuz
+# as dom0 and an initramfs from scripts/mkinitramfs-xl.sh: Xen's
+# toolstack starts two PV domUs running the series' kernel
+# (build/dom0/vmlinuz) that grant pages to dom0, and
+# tests/twodomain/twodomain.c runs the teardown cases on their frames.
+# Results in build/KIND-twodomain, checked against
+# tests/expected-failures-KIND-twodomain.txt.  Not part of `make test`.
+# Environment: NO_BUILD=1 boots the kernels already in build/ (no deps,
+# series or kernel build), TIMEOUT (seconds per boot, default 900);
+# DOMU_KERNEL, KSFT: see scripts/mkinitramfs-xl.sh.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+
+kinds=("$@")
+[ "${#kinds[@]}" -gt 0 ] || kinds=(dom0 stock)
+start=$(date +%s)
+if [ -z "${NO_BUILD:-}" ]; then
+	"$S/deps.sh"
+	"$S/base.sh"
+	"$S/series.sh" apply
+	"$S/build-kernel.sh" dom0	# the domUs' kernel, whatever dom0 runs
+fi
+checks=()
+for kind in "${kinds[@]}"; do
+	[ -n "${NO_BUILD:-}" ] || [ "$kind" = dom0 ] || "$S/build-kernel.sh" "$kind"
+	out=$BUILD/$kind-twodomain
+	"$S/mkinitramfs-xl.sh" "$out"
+	t=$(date +%s)
+	# kunit.enable=0: KUnit runs in the kind's own suite.
+	KERNEL=$BUILD/$kind/vmlinuz INITRAMFS=$out/initramfs.gz \
+		XENTEST_ARGS="kunit.enable=0 ${XENTEST_ARGS:-}" \
+		"$S/run-suite.sh" "$out" || true
+	echo "==> $kind-twodomain: $(($(date +%s) - t))s"
+	checks+=("$out" "$TOP/tests/expected-failures-$kind-twodomain.txt")
+done
+echo "==> total $(($(date +%s) - start))s"
+"$S/report.py" check "${checks[@]}"

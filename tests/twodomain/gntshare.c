@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The domU side of the two-domain tests (tests/twodomain): grant pages to
+ * dom0 with /dev/xen/gntalloc, fill them with a known pattern, publish
+ * the refs in xenstore, then do what dom0 asks through xenstore.
+ *
+ * Under the domain's own xenstore directory (relative paths, which
+ * xenstored resolves to /local/domain/DOMID; libxl makes data/ writable
+ * by the domain):
+ *   data/gnttest/refs    "REF REF ..." (written once, with pages)
+ *   data/gnttest/pages   the number of pages
+ *   data/gnttest/cmd     dom0 writes "N VERB [ARG]", N counting up:
+ *                          N check SEED  do the pages hold pattern SEED?
+ *                          N free        end the grants, release the pages
+ *   data/gnttest/result  "N ok ..." or "N bad ...", for command N
+ * After "free" the result says how many times this kernel logged that a
+ * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
+ * "still pending"): dom0 must have let go of every page.
+ *
+ * Everything is also printed on the console (hvc0), which xenconsoled
+ * writes to /var/log/xen/console/guest-NAME.log in dom0.
+ *
+ * Linked statically (libxenstore.a), so the domU's initramfs needs only
+ * busybox and this program.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xen/gntalloc.h>
+#include <xenstore.h>
+
+#define PAGE	4096UL
+#define DIR	"data/gnttest/"
+
+static struct xs_handle *xs;
+
+/* The same pattern as the dom0 tests (tests/twodomain/twodomain.c). */
+static void fill_pattern(unsigned char *p, unsigned long len,
+			 unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed + i * 7 + i / PAGE);
+}
+
+/* The first page that does not hold pattern @seed, or -1. */
+static long bad_page(const unsigned char *p, unsigned long len,
+		     unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (unsigned char)(seed + i * 7 + i / PAGE))
+			return i / PAGE;
+	return -1;
+}
+
+static bool put(const char *node, const char *value)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), DIR "%s", node);
+	if (!xs_write(xs, XBT_NULL, path, value, strlen(value))) {
+		printf("gntshare: xenstore write %s: %m\n", path);
+		return false;
+	}
+	return true;
+}
+
+/* How often this kernel complained about a grant still in use. */
+static int still_in_use_messages(void)
+{
+	static const char *const words[] = {
+		"still in use", "leaking g.e.", "still pending",
+	};
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *p;
+	unsigned int i;
+	int n = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		for (p = buf; (p = strstr(p, words[i])); p++)
+			n++;
+	free(buf);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int pages = argc > 1 ? atoi(argv[1]) : 8;
+	struct ioctl_gntalloc_alloc_gref *op;
+	struct ioctl_gntalloc_dealloc_gref del;
+	const struct timespec step = { .tv_nsec = 100 * 1000 * 1000 };
+	unsigned char *data;
+	char *refs, *cmd, num[32], result[160];
+	unsigned int i, done = 0, len;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	xs = xs_open(0);
+	if (!xs) {
+		printf("gntshare: xs_open: %m\n");
+		return 1;
+	}
+	fd = open("/dev/xen/gntalloc", O_RDWR);
+	op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
+	if (fd < 0 || !op) {
+		printf("gntshare: /dev/xen/gntalloc: %m\n");
+		return 1;
+	}
+	op->domid = 0;
+	op->flags = GNTALLOC_FLAG_WRITABLE;
+	op->count = pages;
+	if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
+		printf("gntshare: IOCTL_GNTALLOC_ALLOC_GREF: %m\n");
+		return 1;
+	}
+	data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, op->index);
+	if (data == MAP_FAILED) {
+		printf("gntshare: mmap: %m\n");
+		return 1;
+	}
+	fill_pattern(data, pages * PAGE, 1);
+
+	refs = calloc(pages, 12);
+	for (i = 0, len = 0; i < pages; i++)
+		len += sprintf(refs + len, "%s%u", i ? " " : "",
+			       op->gref_ids[i]);
+	snprintf(num, sizeof(num), "%u", pages);
+	if (!put("result", "0 ok ready") || !put("pages", num) ||
+	    !put("refs", refs))
+		return 1;
+	printf("gntshare: granted %u pages to dom0: %s\n", pages, refs);
+
+	for (;;) {
+		unsigned int n, seed;
+		char verb[16];
+		long bad;
+
+		nanosleep(&step, NULL);
+		cmd = xs_read(xs, XBT_NULL, DIR "cmd", &len);
+		if (!cmd)
+			continue;
+		if (sscanf(cmd, "%u %15s %u", &n, verb, &seed) < 2 ||
+		    n <= done) {
+			free(cmd);
+			continue;
+		}
+		printf("gntshare: command %s\n", cmd);
+		free(cmd);
+		done = n;
+		if (!strcmp(verb, "check")) {
+			bad = bad_page(data, pages * PAGE, seed);
+			if (bad < 0)
+				snprintf(result, sizeof(result),
+					 "%u ok pattern %u", n, seed);
+			else
+				snprintf(result, sizeof(result),
+					 "%u bad page %ld does not hold pattern %u",
+					 n, bad, seed);
+		} else if (!strcmp(verb, "free") && data) {
+			int before = still_in_use_messages(), after;
+
+			munmap(data, pages * PAGE);
+			data = NULL;
+			del.index = op->index;
+			del.count = pages;
+			if (ioctl(fd, IOCTL_GNTALLOC_DEALLOC_GREF, &del)) {
+				snprintf(result, sizeof(result),
+					 "%u bad dealloc: %m", n);
+			} else {
+				close(fd);
+				/* gntalloc ends the grants on the release. */
+				sleep(1);
+				after = still_in_use_messages();
+				snprintf(result, sizeof(result),
+					 "%u %s freed, %d still-in-use messages",
+					 n, after == before && after >= 0 ?
+					 "ok" : "bad", after - before);
+			}
+		} else {
+			snprintf(result, sizeof(result),
+				 "%u bad unknown command", n);
+		}
+		printf("gntshare: result %s\n", result);
+		put("result", result);
+	}
+}

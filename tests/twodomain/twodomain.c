@@ -1,0 +1,908 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The grant teardown cases on a real second domain's frames.
+ *
+ * Two PV domUs (tests/twodomain/setup, domu-init, gntshare.c) grant
+ * pages to dom0 with gntalloc and publish the refs in xenstore; dom0 maps
+ * them here with gntdev (the domU's domid), so every grant PTE points at
+ * a foreign frame, which Xen refuses to take as an ordinary mapping when
+ * a PTE is copied, moved or dropped: the cases that a self-grant (domid
+ * 0, the kernel's selftests) lets pass.
+ *
+ * Each test reads Xen's grant dump (debug key 'g', through libxenctrl)
+ * per domain: the entries it maps must be active in the domU's table
+ * (the "grant-table for remote dN" section), under the domU's refs and
+ * mapped by dom0, and dom0's own table must not move; once the test is
+ * over (and deferred unmaps had their time) the domU's refs are inactive
+ * again.  The domU checks its pages on command (gntshare's "check"),
+ * frees its grants ("free": no "still in use"), and the last tests
+ * destroy both domUs, one while dom0 still holds a mapping pinned, and
+ * check that nothing is left: no active grant entry, only dom0 in
+ * `xl list`, dom0's MemTotal as before the domUs, no WARN or BUG in the
+ * domUs' console logs.
+ *
+ * A harness test of tests/ (scripts/mkinitramfs-xl.sh), with the
+ * kernel's kselftest_harness.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+#include <xenstore.h>
+
+typedef uint32_t grant_ref_t;
+typedef uint16_t domid_t;
+#include <xen/gntdev.h>
+
+#include "kselftest_harness.h"
+
+#define PAGE		4096UL
+#define MAX_PAGES	64
+#define NR_PROCESSES	8
+#define DOMU		"gnttest-a"	/* the teardown cases */
+#define DOMU_PINNED	"gnttest-b"	/* destroyed while dom0 pins a page */
+#define RUN_DIR		"/run/twodomain/"
+#define LOG_DIR		"/var/log/xen/console/"
+#define XL		"/usr/lib/xen-4.17/bin/xl"
+
+#define CONRING_CHUNK	(64 * 1024)
+#define GRANT_DUMP_BEGIN "gnttab_usage_print_all [ key 'g' pressed"
+#define GRANT_DUMP_END	"gnttab_usage_print_all ] done"
+
+struct domu {
+	const char *name;
+	unsigned int domid;
+	unsigned int pages;
+	uint32_t refs[MAX_PAGES];
+};
+
+/* Xen's active grant entries, from one dump of debug key 'g'. */
+struct grants {
+	long dom0;		/* entries in dom0's own table */
+	long domu;		/* entries in the domU's table */
+	long ours;		/* of those, under the domU's published refs */
+	long ours_not_dom0;	/* ... mapped by another domain than dom0 */
+	long total;		/* every table */
+	bool domu_table;	/* Xen still has the domU's table */
+};
+
+static xc_interface *xch;
+static pid_t xch_pid;	/* libxencall's buffers do not survive a fork */
+
+static void fill_pattern(unsigned char *p, unsigned long len,
+			 unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(seed + i * 7 + i / PAGE);
+}
+
+static bool check_pattern(const unsigned char *p, unsigned long len,
+			  unsigned int seed)
+{
+	unsigned long i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != (unsigned char)(seed + i * 7 + i / PAGE))
+			return false;
+	return true;
+}
+
+/* Page @page of pattern @seed, as gntshare filled it. */
+static bool page_holds(const unsigned char *buf, unsigned int page,
+		       unsigned int seed)
+{
+	static unsigned char all[MAX_PAGES * PAGE];
+
+	fill_pattern(all, (page + 1) * PAGE, seed);
+	return !memcmp(buf, all + page * PAGE, PAGE);
+}
+
+static char *read_file(const char *path)
+{
+	static char buf[256];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The domid and refs of domU @name (tests/twodomain/setup); -1 on error. */
+static int domu_find(const char *name, struct domu *d)
+{
+	struct xs_handle *xs;
+	char path[96], *val, *p, *end;
+	unsigned int len;
+
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	snprintf(path, sizeof(path), RUN_DIR "%s", name);
+	val = read_file(path);
+	if (!val || sscanf(val, "%u", &d->domid) != 1)
+		return -1;
+	xs = xs_open(0);
+	if (!xs)
+		return -1;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/refs",
+		 d->domid);
+	val = xs_read(xs, XBT_NULL, path, &len);
+	xs_close(xs);
+	if (!val)
+		return -1;
+	for (p = val; d->pages < MAX_PAGES; p = end) {
+		unsigned long ref = strtoul(p, &end, 10);
+
+		if (end == p)
+			break;
+		d->refs[d->pages++] = ref;
+	}
+	free(val);
+	return d->pages ? 0 : -1;
+}
+
+static bool is_ref(const struct domu *d, unsigned long ref)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->pages; i++)
+		if (d->refs[i] == ref)
+			return true;
+	return false;
+}
+
+static int conring_read(char *chunk, uint32_t *index, char **out,
+			size_t *out_len)
+{
+	unsigned int got;
+
+	do {
+		got = CONRING_CHUNK;
+		if (xc_readconsolering(xch, chunk, &got, 0, 1, index))
+			return -1;
+		if (out && got) {
+			char *grown = realloc(*out, *out_len + got + 1);
+
+			if (!grown)
+				return -1;
+			memcpy(grown + *out_len, chunk, got);
+			*out_len += got;
+			grown[*out_len] = '\0';
+			*out = grown;
+		}
+	} while (got == CONRING_CHUNK);
+	return 0;
+}
+
+/*
+ * One dump of debug key 'g', split per table: after "grant-table for
+ * remote dN" come the active entries of dN's table, one line each:
+ * "[0xREF] MAPPER MFN PIN GRANTEE GFN FLAGS".  0 or -1 with errno set.
+ */
+static int read_grants(const struct domu *d, struct grants *g)
+{
+	static char chunk[CONRING_CHUNK];
+	static uint32_t index;
+	char *dump = NULL, *p, *end, *line;
+	size_t dump_len = 0;
+	long table = -1;
+	int ret = -1;
+
+	memset(g, 0, sizeof(*g));
+	if (!xch || xch_pid != getpid()) {
+		xch = xc_interface_open(NULL, NULL, 0);
+		if (!xch)
+			return -1;
+		xch_pid = getpid();
+	}
+	if (conring_read(chunk, &index, NULL, NULL) ||
+	    xc_send_debug_keys(xch, "g") ||
+	    conring_read(chunk, &index, &dump, &dump_len))
+		goto out;
+	errno = EPROTO;
+	p = dump ? strstr(dump, GRANT_DUMP_BEGIN) : NULL;
+	end = p ? strstr(p, GRANT_DUMP_END) : NULL;
+	if (!end)
+		goto out;
+	*end = '\0';
+	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n")) {
+		unsigned long ref, mapper;
+		char *s;
+
+		s = strstr(line, "grant-table for remote d");
+		if (s) {
+			table = strtol(s + 24, NULL, 10);
+			if (d && table == d->domid)
+				g->domu_table = true;
+			continue;
+		}
+		s = strstr(line, "[0x");
+		if (!s || sscanf(s, "[0x%lx] %lu", &ref, &mapper) != 2)
+			continue;
+		g->total++;
+		if (table == 0)
+			g->dom0++;
+		if (!d || table != d->domid)
+			continue;
+		g->domu++;
+		if (is_ref(d, ref)) {
+			g->ours++;
+			if (mapper != 0)
+				g->ours_not_dom0++;
+		}
+	}
+	ret = 0;
+out:
+	free(dump);
+	return ret;
+}
+
+static bool same_grants(const struct grants *a, const struct grants *b)
+{
+	return a->dom0 == b->dom0 && a->domu == b->domu &&
+	       a->ours == b->ours && a->total == b->total &&
+	       a->domu_table == b->domu_table;
+}
+
+/* Once deferred unmaps finished: three equal readings within 10 s. */
+static int read_grants_settled(const struct domu *d, struct grants *g)
+{
+	const struct timespec step = { .tv_nsec = 250 * 1000 * 1000 };
+	struct grants prev;
+	int i, same = 0;
+
+	if (read_grants(d, &prev))
+		return -1;
+	for (i = 0; i < 40 && same < 2; i++) {
+		nanosleep(&step, NULL);
+		if (read_grants(d, g))
+			return -1;
+		same = same_grants(g, &prev) ? same + 1 : 0;
+		prev = *g;
+	}
+	*g = prev;
+	return 0;
+}
+
+#define GRANTS_FMT "dom0 table %ld, d%u table %ld (its refs: %ld)"
+#define GRANTS_ARGS(g, d) (g)->dom0, (d)->domid, (g)->domu, (g)->ours
+
+/*
+ * While @mapped of the domU's pages (all of them: whatever an earlier
+ * test may have leaked) are mapped: they are active in the
+ * domU's table, under its refs, mapped by dom0, and dom0's table has not
+ * grown.  A self-grant would show in dom0's table instead.
+ */
+static void expect_foreign(struct __test_metadata *_metadata,
+			   const struct domu *d, const struct grants *before,
+			   long mapped, struct grants *now)
+{
+	ASSERT_EQ(read_grants(d, now), 0) TH_LOG("reading Xen's grants: %m");
+	EXPECT_EQ(now->ours, mapped)
+		TH_LOG("while %ld pages are mapped: " GRANTS_FMT, mapped,
+		       GRANTS_ARGS(now, d));
+	EXPECT_EQ(now->ours_not_dom0, 0)
+		TH_LOG("%ld of the domU's entries are mapped by another domain",
+		       now->ours_not_dom0);
+	EXPECT_EQ(now->dom0, before->dom0)
+		TH_LOG("dom0's own table changed: %ld active, %ld before",
+		       now->dom0, before->dom0);
+}
+
+/* Send domU @d command "N @cmd"; wait for its result; true if "ok". */
+static bool domu_command(const struct domu *d, const char *cmd, char *result,
+			 size_t size)
+{
+	const struct timespec step = { .tv_nsec = 100 * 1000 * 1000 };
+	char path[96], req[96], *val;
+	struct xs_handle *xs = xs_open(0);
+	unsigned int len, n = 0, got;
+	bool ok = false;
+	int i;
+
+	snprintf(result, size, "no answer");
+	if (!xs)
+		return false;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/result",
+		 d->domid);
+	val = xs_read(xs, XBT_NULL, path, &len);
+	if (val) {
+		sscanf(val, "%u", &n);
+		free(val);
+	}
+	n++;
+	snprintf(req, sizeof(req), "%u %s", n, cmd);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/cmd",
+		 d->domid);
+	if (!xs_write(xs, XBT_NULL, path, req, strlen(req)))
+		goto out;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/result",
+		 d->domid);
+	for (i = 0; i < 300; i++) {
+		nanosleep(&step, NULL);
+		val = xs_read(xs, XBT_NULL, path, &len);
+		if (!val)
+			continue;
+		if (sscanf(val, "%u", &got) == 1 && got == n) {
+			char *word = strchr(val, ' ');
+
+			snprintf(result, size, "%s", val);
+			ok = word && !strncmp(word, " ok", 3);
+			free(val);
+			break;
+		}
+		free(val);
+	}
+out:
+	xs_close(xs);
+	return ok;
+}
+
+static int gntdev_map(const struct domu *d, unsigned char **map)
+{
+	struct ioctl_gntdev_map_grant_ref *op;
+	unsigned int i;
+	int fd, ret = -1;
+
+	*map = MAP_FAILED;
+	fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	op = calloc(1, sizeof(*op) + d->pages * sizeof(op->refs[0]));
+	if (!op)
+		goto out;
+	op->count = d->pages;
+	for (i = 0; i < d->pages; i++) {
+		op->refs[i].domid = d->domid;
+		op->refs[i].ref = d->refs[i];
+	}
+	if (ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, op))
+		goto out;
+	*map = mmap(NULL, d->pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, op->index);
+	if (*map != MAP_FAILED)
+		ret = 0;
+out:
+	free(op);
+	close(fd);	/* the mapping keeps gntdev's file */
+	return ret;
+}
+
+static int pin(int pipe_w, unsigned char *map, unsigned int page)
+{
+	struct iovec iov = { map + page * PAGE, PAGE };
+
+	return vmsplice(pipe_w, &iov, 1, 0) == PAGE ? 0 : -1;
+}
+
+/* The pipe must hand back page @page with the domU's pattern. */
+static bool expect_pinned_data(struct __test_metadata *_metadata, int pipe_r,
+			       unsigned int page)
+{
+	unsigned char buf[PAGE];
+	bool same;
+
+	ASSERT_EQ(read(pipe_r, buf, sizeof(buf)), sizeof(buf));
+	same = page_holds(buf, page, 1);
+	EXPECT_TRUE(same) TH_LOG("pinned page %u reads back wrong", page);
+	return same;
+}
+
+FIXTURE(foreign)
+{
+	struct domu d;
+	struct grants before;
+	struct grants held;	/* while mapped or pinned, for the log */
+	bool measured;
+	int pipe[2];
+};
+
+FIXTURE_SETUP(foreign)
+{
+	self->pipe[0] = self->pipe[1] = -1;
+	self->d.domid = 0;
+	ASSERT_EQ(domu_find(DOMU, &self->d), 0)
+		TH_LOG("no domU %s with published refs (tests/twodomain/setup)",
+		       DOMU);
+	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0)
+		TH_LOG("reading Xen's grants: %m");
+	ASSERT_TRUE(self->before.domu_table);
+	/* A leak of an earlier test is that test's failure, not this one's. */
+	if (self->before.ours)
+		TH_LOG("%ld of the domU's refs are active before the test",
+		       self->before.ours);
+	ASSERT_EQ(pipe(self->pipe), 0);
+}
+
+FIXTURE_TEARDOWN(foreign)
+{
+	struct grants after;
+
+	if (self->pipe[0] >= 0)
+		close(self->pipe[0]);
+	if (self->pipe[1] >= 0)
+		close(self->pipe[1]);
+	if (!self->d.domid)
+		return;
+	if (read_grants_settled(&self->d, &after)) {
+		TH_LOG("reading Xen's grants: %m");
+		EXPECT_TRUE(0);
+		return;
+	}
+	EXPECT_LE(after.ours, self->before.ours)
+		TH_LOG("%ld of the domU's refs stay active, %ld before the test",
+		       after.ours, self->before.ours);
+	EXPECT_LE(after.dom0, self->before.dom0);
+	EXPECT_LE(after.domu, self->before.domu);
+	/* Last: report.py takes a failed test's first message as its reason. */
+	if (self->measured)
+		TH_LOG("grants before: " GRANTS_FMT "; mapped or pinned: "
+		       GRANTS_FMT "; after: " GRANTS_FMT,
+		       GRANTS_ARGS(&self->before, &self->d),
+		       GRANTS_ARGS(&self->held, &self->d),
+		       GRANTS_ARGS(&after, &self->d));
+}
+
+/* Map, read the domU's pattern, write one it checks, put it back. */
+TEST_F(foreign, map_read_write)
+{
+	unsigned long len;
+	unsigned char *map;
+	char result[160];
+
+	len = self->d.pages * PAGE;
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0) TH_LOG("gntdev map: %m");
+	expect_foreign(_metadata, &self->d, &self->before, self->d.pages,
+		       &self->held);
+	self->measured = true;
+	EXPECT_TRUE(check_pattern(map, len, 1))
+		TH_LOG("the domU's pages read back wrong");
+	fill_pattern(map, len, 2);
+	EXPECT_TRUE(domu_command(&self->d, "check 2", result, sizeof(result)))
+		TH_LOG("the domU does not see dom0's writes: %s", result);
+	fill_pattern(map, len, 1);
+	EXPECT_TRUE(domu_command(&self->d, "check 1", result, sizeof(result)))
+		TH_LOG("the domU: %s", result);
+	ASSERT_EQ(munmap(map, len), 0);
+}
+
+/*
+ * Map the domU's pages, check they are the domU's, pin page @page.
+ * The exit code for a child: 0, or 1 to 3 for what went wrong.
+ */
+static int map_and_pin(const struct domu *d, const struct grants *before,
+		       unsigned int page, int pipe_w, unsigned char **mapp)
+{
+	struct grants now;
+	unsigned char *map;
+
+	if (gntdev_map(d, &map))
+		return 1;
+	if (read_grants(d, &now) || now.ours != d->pages ||
+	    now.ours_not_dom0 || now.dom0 != before->dom0) {
+		fprintf(stderr, "while mapped: " GRANTS_FMT "\n",
+			GRANTS_ARGS(&now, d));
+		return 2;
+	}
+	if (pin(pipe_w, map, page))
+		return 3;
+	if (mapp)
+		*mapp = map;
+	return 0;
+}
+
+#define RUN_CHILD(child) do {						\
+	int __status;							\
+	pid_t __pid = fork();						\
+									\
+	ASSERT_GE(__pid, 0);						\
+	if (!__pid)							\
+		_exit(child);						\
+	ASSERT_EQ(waitpid(__pid, &__status, 0), __pid);			\
+	ASSERT_TRUE(WIFEXITED(__status));				\
+	ASSERT_EQ(WEXITSTATUS(__status), 0)				\
+		TH_LOG("child failed (1: map, 2: not the domU's, 3: pin)"); \
+} while (0)
+
+/* What Xen holds while the pipe pins a page. */
+static void measure_held(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(foreign) *self)
+{
+	ASSERT_EQ(read_grants(&self->d, &self->held), 0);
+	self->measured = true;
+	EXPECT_EQ(self->held.dom0, self->before.dom0);
+}
+
+TEST_F_TIMEOUT(foreign, exit_while_pinned, 60)
+{
+	RUN_CHILD(map_and_pin(&self->d, &self->before, 0, self->pipe[1], NULL));
+	measure_held(_metadata, self);
+	expect_pinned_data(_metadata, self->pipe[0], 0);
+	close(self->pipe[1]);
+	self->pipe[1] = -1;
+}
+
+TEST_F_TIMEOUT(foreign, munmap_while_pinned, 60)
+{
+	unsigned char *map;
+
+	ASSERT_EQ(map_and_pin(&self->d, &self->before, 1, self->pipe[1], &map), 0);
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+	measure_held(_metadata, self);
+	expect_pinned_data(_metadata, self->pipe[0], 1);
+}
+
+TEST_F_TIMEOUT(foreign, partial_munmap_while_pinned, 60)
+{
+	unsigned long half = self->d.pages / 2 * PAGE;
+	unsigned char *map;
+
+	ASSERT_EQ(map_and_pin(&self->d, &self->before, 0, self->pipe[1], &map), 0);
+	ASSERT_EQ(pin(self->pipe[1], map, self->d.pages / 2), 0);
+	ASSERT_EQ(munmap(map, half), 0);
+	EXPECT_TRUE(page_holds(map + half, self->d.pages / 2, 1));
+	ASSERT_EQ(munmap(map + half, half), 0);
+	measure_held(_metadata, self);
+	expect_pinned_data(_metadata, self->pipe[0], 0);
+	expect_pinned_data(_metadata, self->pipe[0], self->d.pages / 2);
+}
+
+static int map_pin_exec(const struct domu *d, const struct grants *before,
+			int pipe_w)
+{
+	int ret = map_and_pin(d, before, 2, pipe_w, NULL);
+
+	if (ret)
+		return ret;
+	execl("/bin/true", "true", NULL);
+	return 4;
+}
+
+TEST_F_TIMEOUT(foreign, execve_while_pinned, 60)
+{
+	RUN_CHILD(map_pin_exec(&self->d, &self->before, self->pipe[1]));
+	measure_held(_metadata, self);
+	expect_pinned_data(_metadata, self->pipe[0], 2);
+}
+
+/* The move must fail or take the grants along, then munmap. */
+TEST_F_TIMEOUT(foreign, mremap_while_pinned, 60)
+{
+	unsigned long len = self->d.pages * PAGE;
+	unsigned char *map, *target, *moved;
+	int refused = 0;
+
+	ASSERT_EQ(map_and_pin(&self->d, &self->before, 3, self->pipe[1], &map), 0);
+	target = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(target, MAP_FAILED);
+	moved = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, target);
+	if (moved == MAP_FAILED) {
+		refused = errno;
+		munmap(target, len);
+		moved = map;
+	} else {
+		EXPECT_TRUE(check_pattern(moved, len, 1))
+			TH_LOG("the moved mapping reads back wrong");
+	}
+	ASSERT_EQ(munmap(moved, len), 0);
+	measure_held(_metadata, self);
+	expect_pinned_data(_metadata, self->pipe[0], 3);
+	if (refused)
+		TH_LOG("mremap refused: %s", strerror(refused));
+}
+
+TEST_F_TIMEOUT(foreign, many_processes_pin_and_exit, 90)
+{
+	int pipes[NR_PROCESSES][2];
+	pid_t pids[NR_PROCESSES];
+	int i, status;
+
+	for (i = 0; i < NR_PROCESSES; i++) {
+		ASSERT_EQ(pipe(pipes[i]), 0);
+		pids[i] = fork();
+		ASSERT_GE(pids[i], 0);
+		if (!pids[i]) {
+			unsigned char *map;
+
+			/* Others map the same refs: no exact count here. */
+			_exit(gntdev_map(&self->d, &map) ||
+			      pin(pipes[i][1], map, i % self->d.pages));
+		}
+	}
+	for (i = 0; i < NR_PROCESSES; i++) {
+		ASSERT_EQ(waitpid(pids[i], &status, 0), pids[i]);
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	measure_held(_metadata, self);
+	for (i = 0; i < NR_PROCESSES; i++) {
+		expect_pinned_data(_metadata, pipes[i][0], i % self->d.pages);
+		close(pipes[i][0]);
+		close(pipes[i][1]);
+	}
+}
+
+TEST_F(foreign, fork_child_has_no_mapping)
+{
+	unsigned char *map, vec[1];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0);
+	expect_foreign(_metadata, &self->d, &self->before, self->d.pages,
+		       &self->held);
+	self->measured = true;
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(mincore(map, PAGE, vec) == -1 && errno == ENOMEM ? 0 : 1);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("the child sees the mapping");
+	EXPECT_TRUE(check_pattern(map, self->d.pages * PAGE, 1));
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+}
+
+/* Read the first byte at @addr in a child; true if that faulted. */
+static bool child_read_faults(const unsigned char *addr)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (!pid)
+		_exit(addr[0] == 0xa5);
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) &&
+	       (WTERMSIG(status) == SIGBUS || WTERMSIG(status) == SIGSEGV);
+}
+
+/* After MADV_DOFORK the parent keeps its mapping through the fork. */
+TEST_F(foreign, fork_after_madv_dofork)
+{
+	unsigned char *map;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0);
+	if (madvise(map, self->d.pages * PAGE, MADV_DOFORK)) {
+		munmap(map, self->d.pages * PAGE);
+		SKIP(return, "MADV_DOFORK refused: %s", strerror(errno));
+	}
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(0);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	expect_foreign(_metadata, &self->d, &self->before, self->d.pages,
+		       &self->held);
+	self->measured = true;
+	EXPECT_TRUE(check_pattern(map, self->d.pages * PAGE, 1));
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+}
+
+/* ... and the child may keep the VMA, never the domU's frames. */
+TEST_F(foreign, dofork_child_gets_no_grant)
+{
+	unsigned char *map;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0);
+	if (madvise(map, self->d.pages * PAGE, MADV_DOFORK)) {
+		munmap(map, self->d.pages * PAGE);
+		SKIP(return, "MADV_DOFORK refused: %s", strerror(errno));
+	}
+	EXPECT_TRUE(child_read_faults(map))
+		TH_LOG("the child reads the domU's page");
+	expect_foreign(_metadata, &self->d, &self->before, self->d.pages,
+		       &self->held);
+	self->measured = true;
+	EXPECT_TRUE(check_pattern(map, self->d.pages * PAGE, 1));
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Run @cmd, its output in @out; its exit status. */
+static int run(const char *cmd, char *out, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!f)
+		return -1;
+	while (n + 1 < size && fgets(out + n, size - n, f))
+		n += strlen(out + n);
+	return pclose(f);
+}
+
+/* Wait up to @secs for domain @domid to be gone from Xen and xl list. */
+static bool domain_gone(unsigned int domid, int secs, char *list, size_t size)
+{
+	struct domu d = { .domid = domid };
+	struct grants g;
+	char id[16];
+	int i;
+
+	snprintf(id, sizeof(id), " %u ", domid);
+	for (i = 0; i < secs * 2; i++) {
+		run(XL " list 2>&1", list, size);
+		if (!read_grants(&d, &g) && !g.domu_table && !strstr(list, id))
+			return true;
+		usleep(500 * 1000);
+	}
+	return false;
+}
+
+static long memtotal_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	long kb = -1;
+
+	if (f) {
+		if (fscanf(f, "MemTotal: %ld", &kb) != 1)
+			kb = -1;
+		fclose(f);
+	}
+	return kb;
+}
+
+/*
+ * The lines of domU @name's console log that mean trouble: how many.
+ * Prints them, and gntshare's own lines.
+ */
+static int domu_log_trouble(const char *name)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "still in use", "leaking g.e.",
+		"Kernel panic", "Bad page",
+	};
+	char path[128], line[512];
+	unsigned int i;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), LOG_DIR "guest-%s.log", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "gntshare") || strstr(line, "domU:"))
+			printf("# %s: %s", name, line);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (strstr(line, bad[i])) {
+				printf("# %s: %s", name, line);
+				n++;
+				break;
+			}
+	}
+	fclose(f);
+	return n;
+}
+
+/* The domUs themselves: no state of dom0's around these. */
+FIXTURE(domu)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(domu)
+{
+}
+
+FIXTURE_TEARDOWN(domu)
+{
+}
+
+/* The domU finds its pages intact and frees its grants cleanly. */
+TEST_F_TIMEOUT(domu, frees_its_grants, 90)
+{
+	struct domu d;
+	struct grants g;
+	char result[160];
+
+	ASSERT_EQ(domu_find(DOMU, &d), 0);
+	ASSERT_EQ(read_grants_settled(&d, &g), 0);
+	EXPECT_EQ(g.ours, 0) TH_LOG("%ld of the domU's refs are active", g.ours);
+	EXPECT_TRUE(domu_command(&d, "check 1", result, sizeof(result)))
+		TH_LOG("the domU's pages: %s", result);
+	EXPECT_TRUE(domu_command(&d, "free", result, sizeof(result)))
+		TH_LOG("the domU could not free its grants: %s", result);
+	TH_LOG("the domU: %s", result);
+}
+
+/*
+ * dom0 pins a page of domU b's, unmaps it and the domU is destroyed:
+ * the domain stays until dom0 lets go, then nothing may be left of it.
+ */
+TEST_F_TIMEOUT(domu, destroy_while_pinned, 120)
+{
+	char list[1024], cmd[96];
+	struct grants before, held, g;
+	unsigned char *map;
+	struct domu d;
+	int p[2];
+
+	ASSERT_EQ(domu_find(DOMU_PINNED, &d), 0);
+	ASSERT_EQ(read_grants_settled(&d, &before), 0);
+	ASSERT_EQ(pipe(p), 0);
+	ASSERT_EQ(map_and_pin(&d, &before, 0, p[1], &map), 0);
+	ASSERT_EQ(munmap(map, d.pages * PAGE), 0);
+	snprintf(cmd, sizeof(cmd), XL " destroy %s 2>&1", d.name);
+	EXPECT_EQ(run(cmd, list, sizeof(list)), 0) TH_LOG("%s: %s", cmd, list);
+	ASSERT_EQ(read_grants(&d, &held), 0);
+	TH_LOG("destroyed, dom0 pins a page: " GRANTS_FMT ", the domain %s",
+	       GRANTS_ARGS(&held, &d),
+	       held.domu_table ? "stays" : "is gone");
+	EXPECT_TRUE(expect_pinned_data(_metadata, p[0], 0));
+	close(p[1]);
+	close(p[0]);
+	EXPECT_TRUE(domain_gone(d.domid, 60, list, sizeof(list)))
+		TH_LOG("d%u is still there 60 s after dom0 let go:\n%s",
+		       d.domid, list);
+	ASSERT_EQ(read_grants(&d, &g), 0);
+	EXPECT_EQ(g.dom0, before.dom0);
+	EXPECT_EQ(g.domu, 0) TH_LOG("d%u keeps %ld active entries", d.domid,
+				    g.domu);
+	EXPECT_EQ(domu_log_trouble(d.name), 0);
+}
+
+/* The last domU goes: no grant, no domain, no page of dom0's is left. */
+TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
+{
+	char list[1024], cmd[96], *val;
+	struct grants g;
+	struct domu d;
+	long before = -1, now = -1;
+	int i, lines = 0;
+	char *p;
+
+	ASSERT_EQ(domu_find(DOMU, &d), 0);
+	snprintf(cmd, sizeof(cmd), XL " destroy %s 2>&1", d.name);
+	EXPECT_EQ(run(cmd, list, sizeof(list)), 0) TH_LOG("%s: %s", cmd, list);
+	EXPECT_TRUE(domain_gone(d.domid, 60, list, sizeof(list)))
+		TH_LOG("d%u is still there after 60 s", d.domid);
+	for (p = list; (p = strchr(p, '\n')); p++)
+		lines++;
+	EXPECT_EQ(lines, 2) TH_LOG("xl list shows more than dom0:\n%s", list);
+	ASSERT_EQ(read_grants(NULL, &g), 0);
+	EXPECT_EQ(g.total, 0) TH_LOG("Xen holds %ld active grant entries",
+				     g.total);
+	val = read_file(RUN_DIR "memtotal");
+	ASSERT_NE(val, NULL);
+	before = atol(val);
+	/* The balloon driver gives pages back from a worker: wait for it. */
+	for (i = 0; i < 40; i++) {
+		now = memtotal_kb();
+		if (now == before)
+			break;
+		usleep(500 * 1000);
+	}
+	EXPECT_EQ(now, before)
+		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before the domUs",
+		       now, before);
+	EXPECT_EQ(domu_log_trouble(d.name), 0);
+}
+
+TEST_HARNESS_MAIN
