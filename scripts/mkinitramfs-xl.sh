@@ -90,6 +90,7 @@ for lib in $libs; do
 	cp -L "$lib" "$ov$lib"
 done
 ln -s /run "$ov/var/run"
+: >"$ov/etc/xen/xl.conf"	# the defaults; xl warns about a missing one
 cp "$src/setup" "$ov/etc/xentest/setup"
 chmod 755 "$ov/etc/xentest/setup"
 cp "$domu_kernel" "$ov/domu/vmlinuz"
