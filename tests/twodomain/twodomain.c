@@ -954,6 +954,17 @@ TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
 	bool listed;
 	int i;
 
+	/*
+	 * Domain b is left when the harness resumed after a dom0 crash
+	 * in destroy_while_pinned, skipping it.
+	 */
+	if (!domu_find(DOMU_PINNED, &d) &&
+	    xl_list(list, sizeof(list), d.domid, &listed) > 0 && listed) {
+		TH_LOG("%s is still there: destroying it too", d.name);
+		snprintf(cmd, sizeof(cmd), XL " destroy %s 2>&1", d.name);
+		run(cmd, list, sizeof(list));
+		domain_gone(d.domid, 60, list, sizeof(list));
+	}
 	ASSERT_EQ(domu_find(DOMU, &d), 0);
 	snprintf(cmd, sizeof(cmd), XL " destroy %s 2>&1", d.name);
 	EXPECT_EQ(run(cmd, list, sizeof(list)), 0) TH_LOG("%s: %s", cmd, list);
