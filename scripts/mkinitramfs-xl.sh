@@ -2,13 +2,15 @@
 # Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
 # Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
 # tests/init) with the twodomain collection as its only kselftests
-# (tests/twodomain/twodomain.c), and, appended as a second cpio archive
+# (tests/twodomain/twodomain.c, then backends.c), and, appended as a second cpio archive
 # (Linux unpacks them in turn), Xen's toolstack from Debian 12's own
 # packages (xen-utils-4.17, xenstore-utils, their libraries; fetched with
 # apt-get download into $BUILD/xl, never installed), the setup script
 # tests/init runs first (tests/twodomain/setup: xenstored, xen-init-dom0,
-# xenconsoled, then `xl create` of two domUs) and the domUs' kernel and
-# initramfs (busybox and tests/twodomain/gntshare.c).
+# xenconsoled, then `xl create` of two domUs), the backend tests' hotplug
+# scripts and the domUs' kernel and initramfs (busybox,
+# tests/twodomain/gntshare.c, xtool.c, the kernel's blkfront and
+# netfront modules).
 # Environment: DOMU_KERNEL (the domUs' kernel: the series',
 # $BUILD/dom0/vmlinuz, whatever dom0 runs), KSFT (the kernel's
 # tools/testing/selftests for kselftest_harness.h and the runner,
@@ -51,10 +53,12 @@ mkdir -p "$tests/twodomain"
 cp "$ksft/run_kselftest.sh" "$tests/"
 cp -r "$ksft/kselftest" "$tests/"
 cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
-gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/twodomain" \
-	"$src/twodomain.c" -lxenctrl -lxenstore
+for prog in twodomain backends; do
+	gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/$prog" \
+		"$src/$prog.c" "$src/domu.c" -lxenctrl -lxenstore
+	echo "twodomain:$prog"
+done >"$tests/kselftest-list.txt"
 echo "timeout=900" >"$tests/twodomain/settings"
-echo "twodomain:twodomain" >"$tests/kselftest-list.txt"
 
 # The domU: busybox, gntshare (static), its /init.
 domu=$tmp/domu
@@ -65,6 +69,14 @@ for applet in $(/usr/bin/busybox --list); do
 done
 gcc -Wall -Werror -O2 -static -o "$domu/bin/gntshare" "$src/gntshare.c" \
 	-lxenstore -lxentoolcore -lpthread 2>&1 | { grep -v 'statically linked' || true; }
+# The backend tests: streams on both sides, the frontends (modules).
+gcc -Wall -Werror -O2 -static -o "$domu/bin/xtool" "$src/xtool.c"
+mkdir -p "$domu/lib/modules"
+for ko in xen-blkfront xen-netfront; do
+	find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" \
+		-exec cp {} "$domu/lib/modules/" \;
+	[ -f "$domu/lib/modules/$ko.ko" ] || die "no $ko.ko beside $domu_kernel"
+done
 cp "$src/domu-init" "$domu/init"
 chmod 755 "$domu/init"
 stage_done
@@ -93,6 +105,10 @@ ln -s /run "$ov/var/run"
 : >"$ov/etc/xen/xl.conf"	# the defaults; xl warns about a missing one
 cp "$src/setup" "$ov/etc/xentest/setup"
 chmod 755 "$ov/etc/xentest/setup"
+# The backend tests: their hotplug scripts (xl's own are bash) and xtool.
+mkdir -p "$ov/etc/xen/scripts"
+cp "$src/xentest-block" "$src/xentest-vif" "$ov/etc/xen/scripts/"
+cp "$domu/bin/xtool" "$ov/usr/bin/"
 cp "$domu_kernel" "$ov/domu/vmlinuz"
 (cd "$domu" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -9 -n >"$ov/domu/initramfs.gz"

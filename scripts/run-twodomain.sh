@@ -4,9 +4,11 @@
 # as dom0 and an initramfs from scripts/mkinitramfs-xl.sh: Xen's
 # toolstack starts two PV domUs running the series' kernel
 # (build/dom0/vmlinuz) that grant pages to dom0, and
-# tests/twodomain/twodomain.c runs the teardown cases on their frames.
-# Results in build/KIND-twodomain, checked against
-# tests/expected-failures-KIND-twodomain.txt.  Not part of `make test`.
+# tests/twodomain runs the teardown cases on their frames and the backend
+# tests (scripts/run-twodomain-boot.sh).  Results in build/KIND-twodomain,
+# checked against tests/expected-failures-KIND-twodomain.txt.  The same
+# boots are part of `make run` (dom0) and `make test` (both kernels);
+# this runs them alone.
 # Environment: NO_BUILD=1 boots the kernels already in build/ (no deps,
 # series or kernel build), TIMEOUT (seconds per boot, default 900);
 # DOMU_KERNEL, KSFT: see scripts/mkinitramfs-xl.sh.
@@ -26,15 +28,8 @@ fi
 checks=()
 for kind in "${kinds[@]}"; do
 	[ -n "${NO_BUILD:-}" ] || [ "$kind" = dom0 ] || "$S/build-kernel.sh" "$kind"
-	out=$BUILD/$kind-twodomain
-	"$S/mkinitramfs-xl.sh" "$out"
-	t=$(date +%s)
-	# kunit.enable=0: KUnit runs in the kind's own suite.
-	KERNEL=$BUILD/$kind/vmlinuz INITRAMFS=$out/initramfs.gz \
-		XENTEST_ARGS="kunit.enable=0 ${XENTEST_ARGS:-}" \
-		"$S/run-suite.sh" "$out" || true
-	echo "==> $kind-twodomain: $(($(date +%s) - t))s"
-	checks+=("$out" "$TOP/tests/expected-failures-$kind-twodomain.txt")
+	"$S/run-twodomain-boot.sh" "$kind"
+	checks+=("$BUILD/$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 done
 echo "==> total $(($(date +%s) - start))s"
 "$S/report.py" check "${checks[@]}"

@@ -6,8 +6,9 @@
 #                 checkpatch --strict --no-signoff), then the same suite on
 #                 the series and on the stock base, each checked against
 #                 its expected-failures list
-# After each kind's suite come the boots of $extra_boots below, each
-# with its own results directory and list.
+# After each kind's suite come the boots of $extra_boots below and the
+# two-domain boot (scripts/run-twodomain-boot.sh), each with its own
+# results directory and list.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -47,6 +48,10 @@ for kind in "${kinds[@]}"; do
 			"$S/run-suite.sh" "$kind-$name" || true
 		checks+=("$kind-$name" "$TOP/tests/expected-failures-$kind-$name.txt")
 	done
+	# dom0 with Xen's toolstack and PV domUs (the series' kernel, built
+	# first): grant teardown on their frames, blkback and netback.
+	"$S/run-twodomain-boot.sh" "$kind"
+	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 done
 echo "==> total $(($(date +%s) - start))s"
 "$S/report.py" check "${checks[@]}"

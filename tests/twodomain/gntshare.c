@@ -12,7 +12,12 @@
  *   data/gnttest/cmd     dom0 writes "N VERB [ARG]", N counting up:
  *                          N check SEED  do the pages hold pattern SEED?
  *                          N free        end the grants, release the pages
+ *                          N sh CMDLINE  run CMDLINE with sh -c: "ok" if it
+ *                                        exits 0; the result ends with
+ *                                        the tail of its output
  *   data/gnttest/result  "N ok ..." or "N bad ...", for command N
+ * With 0 pages (the backend tests' domU) nothing is granted and only
+ * "sh" makes sense.
  * After "free" the result says how many times this kernel logged that a
  * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
  * "still pending"): dom0 must have let go of every page.
@@ -33,6 +38,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +47,7 @@
 
 #define PAGE	4096UL
 #define DIR	"data/gnttest/"
+#define RESULT_SIZE	1024
 
 static struct xs_handle *xs;
 
@@ -106,16 +113,51 @@ static int still_in_use_messages(void)
 	return n;
 }
 
+/* "N ok|bad exit R: OUTPUT" for "N sh @cmdline" (the output's tail). */
+static void run_sh(unsigned int n, const char *cmdline, char *result,
+		   size_t size)
+{
+	static char out[RESULT_SIZE];
+	char *cmd, *p;
+	size_t len;
+	long at;
+	int status;
+	FILE *f;
+
+	if (asprintf(&cmd, "( %s ) </dev/null >/tmp/sh.out 2>&1", cmdline) < 0) {
+		snprintf(result, size, "%u bad no memory", n);
+		return;
+	}
+	status = system(cmd);
+	free(cmd);
+	out[0] = '\0';
+	f = fopen("/tmp/sh.out", "r");
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		at = ftell(f) - (long)size / 2;
+		fseek(f, at > 0 ? at : 0, SEEK_SET);
+		len = fread(out, 1, size / 2, f);
+		out[len] = '\0';
+		fclose(f);
+	}
+	for (p = out; *p; p++)
+		if (*p == '\n')
+			*p = '|';
+	snprintf(result, size, "%u %s exit %d: %s", n,
+		 status == 0 ? "ok" : "bad",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int pages = argc > 1 ? atoi(argv[1]) : 8;
-	struct ioctl_gntalloc_alloc_gref *op;
+	struct ioctl_gntalloc_alloc_gref *op = NULL;
 	struct ioctl_gntalloc_dealloc_gref del;
 	const struct timespec step = { .tv_nsec = 100 * 1000 * 1000 };
-	unsigned char *data;
-	char *refs, *cmd, num[32], result[160];
+	unsigned char *data = NULL;
+	char *refs, *cmd, num[32], result[RESULT_SIZE];
 	unsigned int i, done = 0, len;
-	int fd;
+	int fd = -1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	xs = xs_open(0);
@@ -123,36 +165,42 @@ int main(int argc, char **argv)
 		printf("gntshare: xs_open: %m\n");
 		return 1;
 	}
-	fd = open("/dev/xen/gntalloc", O_RDWR);
-	op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
-	if (fd < 0 || !op) {
-		printf("gntshare: /dev/xen/gntalloc: %m\n");
-		return 1;
-	}
-	op->domid = 0;
-	op->flags = GNTALLOC_FLAG_WRITABLE;
-	op->count = pages;
-	if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
-		printf("gntshare: IOCTL_GNTALLOC_ALLOC_GREF: %m\n");
-		return 1;
-	}
-	data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    fd, op->index);
-	if (data == MAP_FAILED) {
-		printf("gntshare: mmap: %m\n");
-		return 1;
-	}
-	fill_pattern(data, pages * PAGE, 1);
+	if (!pages) {
+		if (!put("result", "0 ok ready"))
+			return 1;
+		printf("gntshare: no grants, commands only\n");
+	} else {
+		fd = open("/dev/xen/gntalloc", O_RDWR);
+		op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
+		if (fd < 0 || !op) {
+			printf("gntshare: /dev/xen/gntalloc: %m\n");
+			return 1;
+		}
+		op->domid = 0;
+		op->flags = GNTALLOC_FLAG_WRITABLE;
+		op->count = pages;
+		if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
+			printf("gntshare: IOCTL_GNTALLOC_ALLOC_GREF: %m\n");
+			return 1;
+		}
+		data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    fd, op->index);
+		if (data == MAP_FAILED) {
+			printf("gntshare: mmap: %m\n");
+			return 1;
+		}
+		fill_pattern(data, pages * PAGE, 1);
 
-	refs = calloc(pages, 12);
-	for (i = 0, len = 0; i < pages; i++)
-		len += sprintf(refs + len, "%s%u", i ? " " : "",
-			       op->gref_ids[i]);
-	snprintf(num, sizeof(num), "%u", pages);
-	if (!put("result", "0 ok ready") || !put("pages", num) ||
-	    !put("refs", refs))
-		return 1;
-	printf("gntshare: granted %u pages to dom0: %s\n", pages, refs);
+		refs = calloc(pages, 12);
+		for (i = 0, len = 0; i < pages; i++)
+			len += sprintf(refs + len, "%s%u", i ? " " : "",
+				       op->gref_ids[i]);
+		snprintf(num, sizeof(num), "%u", pages);
+		if (!put("result", "0 ok ready") || !put("pages", num) ||
+		    !put("refs", refs))
+			return 1;
+		printf("gntshare: granted %u pages to dom0: %s\n", pages, refs);
+	}
 
 	for (;;) {
 		unsigned int n, seed;
@@ -169,9 +217,11 @@ int main(int argc, char **argv)
 			continue;
 		}
 		printf("gntshare: command %s\n", cmd);
-		free(cmd);
 		done = n;
-		if (!strcmp(verb, "check")) {
+		if (!strcmp(verb, "sh") && strstr(cmd, " sh ")) {
+			run_sh(n, strstr(cmd, " sh ") + 4, result,
+			       sizeof(result));
+		} else if (!strcmp(verb, "check") && data) {
 			bad = bad_page(data, pages * PAGE, seed);
 			if (bad < 0)
 				snprintf(result, sizeof(result),
@@ -204,6 +254,7 @@ int main(int argc, char **argv)
 			snprintf(result, sizeof(result),
 				 "%u bad unknown command", n);
 		}
+		free(cmd);
 		printf("gntshare: result %s\n", result);
 		put("result", result);
 	}
