@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test bench twodomain deps base series-apply series-export series-check \
+.PHONY: run test bench bench-io twodomain deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -16,8 +16,12 @@ test:
 bench:
 	$(S)/bench.sh
 
-# The teardown cases on a real domU's frames, on both kernels; not part
-# of `make test`.
+# blkback and netback throughput with a PV domU, stock against series.
+bench-io:
+	$(S)/bench-io.sh
+
+# The two-domain boots alone (a PV domU's grants, blkback, netback), on
+# both kernels; `make test` runs them too.
 twodomain:
 	$(S)/run-twodomain.sh
 

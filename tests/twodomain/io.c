@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The backend tests' domU and its traffic (backends.c, iobench.c); see
+ * io.h.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domu.h"
+#include "io.h"
+
+#define IO_CFG		"/etc/xen/" DOMU_IO ".cfg"
+#define BLKBACK		"/sys/module/xen_blkback/parameters/"
+#define FAIL_DIR	"/sys/kernel/debug/fail_grant_eagain/"
+#define FAIL_TIMES	100000000L
+
+const char *const io_disks[IO_DISKS] = { "xvda", "xvdb" };
+static const char *const loops[IO_DISKS] = { "/dev/loop0", "/dev/loop1" };
+
+int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+long read_long(const char *path)
+{
+	char *val = read_file(path);
+
+	return val ? strtol(val, NULL, 0) : -1;
+}
+
+double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int runf(char *out, size_t size, const char *fmt, ...)
+{
+	char *cmd;
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return -1;
+	ret = run(cmd, out, size);
+	free(cmd);
+	return ret;
+}
+
+bool domu_sh(const struct domu *d, char *result, size_t size, int secs,
+	     const char *fmt, ...)
+{
+	char *cmd, *line;
+	va_list ap;
+	bool ok;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return false;
+	ret = asprintf(&cmd, "sh %s", line);
+	free(line);
+	if (ret < 0)
+		return false;
+	ok = domu_command_wait(d, cmd, result, size, secs);
+	free(cmd);
+	return ok;
+}
+
+int stream_md5(unsigned int seed, unsigned int mb, char *md5)
+{
+	char out[128];
+
+	if (runf(out, sizeof(out), "xtool gen %u %u | md5sum", seed,
+		 mb << 20) || strlen(out) < 32)
+		return -1;
+	memcpy(md5, out, 32);
+	md5[32] = '\0';
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+int aim_at(const char *sym, struct aim *a)
+{
+	unsigned long addr, start = 0, end = ULONG_MAX;
+	char type, name[256], line[512];
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c %255s", &addr, &type, name) == 3 &&
+		    !strcmp(name, sym) && (type == 't' || type == 'T'))
+			start = addr;
+	rewind(f);
+	while (start && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx", &addr) == 1 && addr > start &&
+		    addr < end)
+			end = addr;
+	fclose(f);
+	if (!start || end == ULONG_MAX)
+		return -1;
+	a->start = start;
+	a->end = end;
+	return 0;
+}
+
+bool can_inject(void)
+{
+	return !access(FAIL_DIR "probability", W_OK) &&
+	       !access(FAIL_DIR "require-start", W_OK);
+}
+
+static int fail_set(const char *attr, unsigned long val)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), FAIL_DIR "%s", attr);
+	snprintf(buf, sizeof(buf), "%#lx", val);
+	return write_file(path, buf);
+}
+
+int inject(unsigned int percent, const struct aim *a)
+{
+	return fail_set("probability", 0) || fail_set("verbose", 0) ||
+	       write_file(FAIL_DIR "task-filter", "N") ||
+	       fail_set("interval", 1) || fail_set("space", 0) ||
+	       fail_set("reject-start", 0) || fail_set("reject-end", 0) ||
+	       fail_set("require-start", a ? a->start : 0) ||
+	       fail_set("require-end", a ? a->end : ULONG_MAX) ||
+	       fail_set("stacktrace-depth", 32) ||
+	       fail_set("times", FAIL_TIMES) ||
+	       fail_set("probability", percent);
+}
+
+long inject_stop(void)
+{
+	long left;
+
+	if (fail_set("probability", 0))
+		return -1;
+	left = read_long(FAIL_DIR "times");
+	return left < 0 ? -1 : FAIL_TIMES - left;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int xl_create_io(char *out, size_t size)
+{
+	FILE *f = fopen(IO_CFG, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "name = \"%s\"\n"
+		"type = \"pv\"\n"
+		"kernel = \"/domu/vmlinuz\"\n"
+		"ramdisk = \"/domu/initramfs.gz\"\n"
+		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=0 gnttest.io=1\"\n"
+		"memory = 160\n"
+		"vcpus = 1\n"
+		"on_crash = \"preserve\"\n"
+		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=phy,"
+		"script=xentest-block,target=%s' ]\n"
+		"vif = [ 'mac=00:16:3e:00:00:02,script=xentest-vif' ]\n",
+		DOMU_IO, loops[0]);
+	fclose(f);
+	return runf(out, size, XL " create " IO_CFG " 2>&1");
+}
+
+int io_domu_find(struct domu *d, int secs)
+{
+	char out[64], cmd[128];
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	d->name = DOMU_IO;
+	if (run(XL " domid " DOMU_IO " 2>/dev/null", out, sizeof(out)) ||
+	    sscanf(out, "%u", &d->domid) != 1)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "xenstore-read /local/domain/%u/data/gnttest/result 2>/dev/null",
+		 d->domid);
+	for (i = 0; i < secs * 2; i++) {
+		if (!run(cmd, out, sizeof(out)))
+			return 0;
+		usleep(500 * 1000);
+	}
+	return -1;
+}
+
+int io_domu_start(struct domu *d, char *msg, size_t size)
+{
+	char out[1024];
+	int i, ret;
+
+	for (i = 0; i < IO_DISKS; i++) {
+		runf(out, sizeof(out), "losetup -d %s 2>/dev/null", loops[i]);
+		if (runf(out, sizeof(out),
+			 "rm -f /tmp/%s.img && truncate -s %uM /tmp/%s.img && losetup %s /tmp/%s.img 2>&1",
+			 io_disks[i], IO_DISK_MB, io_disks[i], loops[i],
+			 io_disks[i])) {
+			snprintf(msg, size, "loop device: %s", out);
+			return -1;
+		}
+	}
+	/* Unused persistent grants go after 1 s, not 60: idle counts settle. */
+	if (write_file(BLKBACK "feature_persistent", "Y") ||
+	    write_file(BLKBACK "persistent_grant_unused_seconds", "1")) {
+		snprintf(msg, size, "no blkback parameters in " BLKBACK);
+		return -1;
+	}
+	if (xl_create_io(out, sizeof(out))) {
+		snprintf(msg, size, "xl create: %s", out);
+		return -1;
+	}
+	if (io_domu_find(d, 120)) {
+		snprintf(msg, size, "%s did not come up", DOMU_IO);
+		return -1;
+	}
+	/* blkback reads feature_persistent when a frontend connects. */
+	write_file(BLKBACK "feature_persistent", "N");
+	ret = runf(out, sizeof(out),
+		   XL " block-attach %s 'format=raw,vdev=xvdb,access=rw,backendtype=phy,script=xentest-block,target=%s' 2>&1",
+		   DOMU_IO, loops[1]);
+	if (!ret && !domu_sh(d, out, sizeof(out), 60,
+			     "i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; test -b /dev/xvdb"))
+		ret = -1;
+	write_file(BLKBACK "feature_persistent", "Y");
+	if (ret) {
+		snprintf(msg, size, "xl block-attach: %s", out);
+		return -1;
+	}
+	if (!domu_sh(d, out, sizeof(out), 30,
+		     "dmesg | grep -E 'blkfront: xvd[ab]:'; ping -c 1 -W 5 10.0.0.1")) {
+		snprintf(msg, size, "the domU's devices: %s", out);
+		return -1;
+	}
+	snprintf(msg, size, "%s is d%u: %s", DOMU_IO, d->domid, out);
+	return 0;
+}
+
+void vbd_stats(const struct domu *d, int disk, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"rd_req", "wr_req", "rd_sect", "wr_sect",
+	};
+	char path[160];
+	size_t n = 0;
+	unsigned int i;
+
+	/* Xen's device numbers: xvda is 51712, xvdb 51728. */
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/bus/xen-backend/devices/vbd-%u-%d/statistics/%s",
+			 d->domid, 51712 + 16 * disk, names[i]);
+		n += snprintf(buf + n, size - n, "%s%s %ld", i ? ", " : "",
+			      names[i], read_long(path));
+	}
+}
+
+void vif_stats(const struct domu *d, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"rx_bytes", "tx_bytes", "rx_dropped", "tx_dropped",
+		"rx_errors", "tx_errors",
+	};
+	char path[160];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/net/vif%u.0/statistics/%s", d->domid,
+			 names[i]);
+		n += snprintf(buf + n, size - n, "%s%s %ld", i ? ", " : "",
+			      names[i], read_long(path));
+	}
+}
+
+int io_disk_write(const struct domu *d, int disk, unsigned int seed,
+		  unsigned int mb, char *out, size_t size)
+{
+	return domu_sh(d, out, size, 600,
+		       "xtool gen %u %u | dd of=/dev/%s bs=1M oflag=direct 2>&1",
+		       seed, mb << 20, io_disks[disk]) ? 0 : -1;
+}
+
+int io_disk_read(const struct domu *d, int disk, unsigned int mb, char *out,
+		 size_t size)
+{
+	return domu_sh(d, out, size, 600,
+		       "echo 3 >/proc/sys/vm/drop_caches && dd if=/dev/%s bs=1M count=%u iflag=direct 2>/dev/null | md5sum",
+		       io_disks[disk], mb) ? 0 : -1;
+}
+
+int io_net_to_dom0(const struct domu *d, unsigned int seed, unsigned int mb,
+		   char *md5, char *out, size_t size)
+{
+	FILE *recv = popen("xtool recv 5001 | md5sum", "r");
+	bool sent;
+
+	md5[0] = '\0';
+	if (!recv)
+		return -1;
+	sent = domu_sh(d, out, size, 600,
+		       "xtool gen %u %u | xtool send 10.0.0.1 5001", seed,
+		       mb << 20);
+	if (!fgets(md5, 33, recv))
+		md5[0] = '\0';
+	pclose(recv);
+	return sent ? 0 : -1;
+}
+
+int io_net_to_domu(const struct domu *d, unsigned int seed, unsigned int mb,
+		   char *out, size_t size)
+{
+	if (!domu_sh(d, out, size, 30,
+		     "rm -f /tmp/rx.md5; (xtool recv 5002 | md5sum >/tmp/rx.part; mv /tmp/rx.part /tmp/rx.md5) >/dev/null 2>&1 &"))
+		return -1;
+	if (runf(out, size, "xtool gen %u %u | xtool send 10.0.0.2 5002 2>&1",
+		 seed, mb << 20))
+		return -1;
+	return domu_sh(d, out, size, 120,
+		       "i=0; while [ ! -f /tmp/rx.md5 ] && [ $i -lt 500 ]; do sleep 0.2; i=$((i+1)); done; cat /tmp/rx.md5") ?
+	       0 : -1;
+}
+
+bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes)
+{
+	return !runf(out, size,
+		     "ping -q -c %u -s %u -p a5 -W 10 10.0.0.2 2>&1 | grep -q ' 0%% packet loss'",
+		     count, bytes);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The backend tests' domU and its traffic, in io.c, for backends.c and
+ * iobench.c.
+ *
+ * The domU "gnttest-io" (domu-init with gnttest.io=1) runs the series'
+ * kernel with blkfront and netfront and gntshare's "sh" command.  dom0
+ * gives it two disks on loop devices over files in its tmpfs, xvda with
+ * persistent grants and xvdb without (blkback maps every segment of
+ * every request then), and a vif (10.0.0.1 in dom0, 10.0.0.2 in the
+ * domU).  xl's hotplug scripts are bash: xentest-block and xentest-vif
+ * do what these need in busybox sh.  xtool makes the same pseudo-random
+ * streams on both sides, so that md5sums of what crossed a backend can
+ * be compared with the stream's own.
+ *
+ * fail_grant_eagain can be aimed at one path with the fault injection
+ * stack trace filter (require-start/-end: the text of one function in
+ * /proc/kallsyms), so that the ops it held back (the drop of its
+ * "times") are that path's.
+ */
+#ifndef TWODOMAIN_IO_H
+#define TWODOMAIN_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "domu.h"
+
+#define DOMU_IO		"gnttest-io"
+#define IO_DISKS	2
+#define IO_DISK_MB	64
+
+extern const char *const io_disks[IO_DISKS];	/* xvda, xvdb */
+
+/* Write @val to file @path; 0 or -1. */
+int write_file(const char *path, const char *val);
+/* The number file @path starts with, or -1. */
+long read_long(const char *path);
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
+/* run() with a printf-style command line. */
+int runf(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* gntshare's "sh" command, printf-style; true if the command exited 0. */
+bool domu_sh(const struct domu *d, char *result, size_t size, int secs,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The md5sum of @mb MiB of stream @seed, computed in dom0, in @md5[33]. */
+int stream_md5(unsigned int seed, unsigned int mb, char *md5);
+
+struct aim {
+	unsigned long start, end;
+};
+
+/* The text of function @sym: from its address to the next symbol's. */
+int aim_at(const char *sym, struct aim *a);
+/* fail_grant_eagain with the stack trace filter is there. */
+bool can_inject(void);
+/*
+ * Hold back @percent of the grant ops whose stack passes through @a
+ * (every op if @a is NULL), in any context: no task filter, no dump.
+ */
+int inject(unsigned int percent, const struct aim *a);
+/* Stop; the number of ops held back since inject(), or -1. */
+long inject_stop(void);
+
+/* A fresh domU with blank disks; 0, or -1 and why in @msg. */
+int io_domu_start(struct domu *d, char *msg, size_t size);
+/* The running domU, waiting up to @secs for gntshare; 0 or -1. */
+int io_domu_find(struct domu *d, int secs);
+/* blkback's counters of disk @disk, dom0's counters of the vif. */
+void vbd_stats(const struct domu *d, int disk, char *buf, size_t size);
+void vif_stats(const struct domu *d, char *buf, size_t size);
+/* The domU writes @mb MiB of stream @seed to disk @disk (O_DIRECT). */
+int io_disk_write(const struct domu *d, int disk, unsigned int seed,
+		  unsigned int mb, char *out, size_t size);
+/* ... reads @mb MiB back with its caches dropped: the md5sum in @out. */
+int io_disk_read(const struct domu *d, int disk, unsigned int mb, char *out,
+		 size_t size);
+/* TCP, domU to dom0 (netback tx): what dom0 got, its md5sum in @md5[33]. */
+int io_net_to_dom0(const struct domu *d, unsigned int seed, unsigned int mb,
+		   char *md5, char *out, size_t size);
+/* TCP, dom0 to domU (netback rx): the md5sum the domU got in @out. */
+int io_net_to_domu(const struct domu *d, unsigned int seed, unsigned int mb,
+		   char *out, size_t size);
+/* busybox ping of the domU with a payload pattern: every reply came. */
+bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes);
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Throughput of blkback and netback with a real PV domU (io.h), for
+ * scripts/bench-io.sh (make bench-io): not a test.  Prints CSV lines
+ *   csv,io,PATH,PERCENT,MIB,SECONDS
+ * PATH: disk_write/disk_read on xvda (persistent grants) or xvdb (none:
+ * blkback maps every segment), net_tx (domU to dom0: netback's tx
+ * copies and maps), net_rx (dom0 to domU: its rx copies); PERCENT: the
+ * share of every grant op of dom0 that fail_grant_eagain holds back (0,
+ * and 50 on a kernel that has the attribute).  A transfer whose md5sum
+ * is not the stream's prints "csv,io_bad,..." instead.
+ * Usage: iobench [MIB]  (per disk transfer; the network moves twice that)
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domu.h"
+#include "io.h"
+
+static void report(const char *path, unsigned int percent, unsigned int mb,
+		   double secs, bool ok)
+{
+	printf("csv,%s,%s,%u,%u,%.3f\n", ok ? "io" : "io_bad", path, percent,
+	       mb, secs);
+	fflush(stdout);
+}
+
+static void round_of(const struct domu *d, unsigned int percent,
+		     unsigned int mb)
+{
+	static const char *const writes[] = { "xvda_write", "xvdb_write" };
+	static const char *const reads[] = { "xvda_read", "xvdb_read" };
+	char md5[33], got[33], out[1024];
+	unsigned int seed = 100 + percent;
+	double t;
+	bool ok;
+	int disk;
+
+	for (disk = 0; disk < IO_DISKS; disk++, seed++) {
+		if (stream_md5(seed, mb, md5))
+			return;
+		t = now_s();
+		ok = !io_disk_write(d, disk, seed, mb, out, sizeof(out));
+		report(writes[disk], percent, mb, now_s() - t, ok);
+		t = now_s();
+		ok = !io_disk_read(d, disk, mb, out, sizeof(out)) &&
+		     strstr(out, md5);
+		report(reads[disk], percent, mb, now_s() - t, ok);
+	}
+	if (stream_md5(seed, 2 * mb, md5))
+		return;
+	t = now_s();
+	ok = !io_net_to_dom0(d, seed, 2 * mb, got, out, sizeof(out)) &&
+	     !strcmp(got, md5);
+	report("net_tx", percent, 2 * mb, now_s() - t, ok);
+	t = now_s();
+	ok = !io_net_to_domu(d, seed, 2 * mb, out, sizeof(out)) &&
+	     strstr(out, md5);
+	report("net_rx", percent, 2 * mb, now_s() - t, ok);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int mb = argc > 1 ? atoi(argv[1]) : 32;
+	char msg[1024], out[1024];
+	struct domu d;
+
+	if (io_domu_start(&d, msg, sizeof(msg))) {
+		printf("iobench: %s\n", msg);
+		return 1;
+	}
+	/* Warm up: the first transfers fault the domU's page cache in. */
+	io_disk_write(&d, 0, 1, 4, out, sizeof(out));
+	round_of(&d, 0, mb);
+	if (can_inject()) {
+		if (inject(50, NULL)) {
+			printf("iobench: fail_grant_eagain: %m\n");
+			return 1;
+		}
+		round_of(&d, 50, mb);
+		printf("csv,io_held,%ld\n", inject_stop());
+	}
+	runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1");
+	return 0;
+}
