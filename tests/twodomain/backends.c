@@ -132,6 +132,17 @@ static void net_to_domu(struct __test_metadata *_metadata,
 	TH_LOG("dom0 -> domU: %u MiB in %.1fs, md5 %s", mb, t, md5);
 }
 
+/* No request failed to the guest: its log has no I/O error so far. */
+static void expect_no_io_error(struct __test_metadata *_metadata,
+			       const struct domu *d)
+{
+	char out[1024];
+
+	EXPECT_FALSE(domu_sh(d, out, sizeof(out), 30,
+			     "dmesg | grep -E 'I/O error|blk_update_request'"))
+		TH_LOG("the guest saw failed requests: %s", out);
+}
+
 FIXTURE(io)
 {
 	struct domu d;
@@ -364,6 +375,7 @@ TEST_F_TIMEOUT(io, eagain_blkback_map, 900)
 	INJECT_OR_SKIP(50, "xen_blkif_schedule");
 	disk_roundtrip(_metadata, &self->d, 1, 31, XFER_MB);
 	INJECT_STOP(held);
+	expect_no_io_error(_metadata, &self->d);
 	EXPECT_GT(held, 0) TH_LOG("no blkback map was held back");
 	TH_LOG("blkback (kthread): %ld map ops held back", held);
 }
@@ -414,6 +426,7 @@ TEST_F_TIMEOUT(io, eagain_everywhere, 900)
 	net_to_dom0(_metadata, &self->d, 36, NET_MB / 2);
 	net_to_domu(_metadata, &self->d, 37, NET_MB / 2);
 	INJECT_STOP(held);
+	expect_no_io_error(_metadata, &self->d);
 	EXPECT_GT(held, 0);
 	TH_LOG("every path: %ld ops held back", held);
 }
