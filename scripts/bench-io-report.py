@@ -35,7 +35,7 @@ def main():
                 rates.setdefault((row[3], int(row[4]), kind), []).append(mib_s)
             elif what == "io_bad":
                 bad.append(row)
-            elif what == "io_held":
+            elif what == "io_hold_backs":
                 held.append(int(row[3]))
     paths = sorted({p for p, _, _ in rates})
     lines = ["%-11s %12s %12s %7s %8s" % ("path", "stock MiB/s",
@@ -48,7 +48,7 @@ def main():
         lines.append("%-11s %12.2f %12.2f %7.3f %7.1f%%" % (
             path, s, d, d / s, 100 * max(spread(stock), spread(series))))
     lines.append("")
-    lines.append("%-11s %12s %12s %7s  (the series; %s ops held back per "
+    lines.append("%-11s %12s %12s %7s  (the series; %s hold-backs per "
                  "round)" % ("path", "0% MiB/s", "50% MiB/s", "ratio",
                              "/".join(map(str, held)) or "no"))
     for path in paths:

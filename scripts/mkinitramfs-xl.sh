@@ -2,8 +2,8 @@
 # Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
 # Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
 # tests/init) with the twodomain collection as its only kselftests
-# (tests/twodomain/twodomain.c, then backends.c), and, appended as a second cpio archive
-# (Linux unpacks them in turn), Xen's toolstack from Debian 12's own
+# (tests/twodomain/twodomain.c, then backends.c), and, appended as a
+# second cpio archive (Linux unpacks them in turn), Xen's toolstack from Debian 12's own
 # packages (xen-utils-4.17, xenstore-utils, their libraries; fetched with
 # apt-get download into $BUILD/xl, never installed), the setup script
 # tests/init runs first (tests/twodomain/setup: xenstored, xen-init-dom0,

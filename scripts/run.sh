@@ -50,7 +50,7 @@ for kind in "${kinds[@]}"; do
 	done
 	# dom0 with Xen's toolstack and PV domUs (the series' kernel, built
 	# first): grant teardown on their frames, blkback and netback.
-	"$S/run-twodomain-boot.sh" "$kind"
+	XENTEST_ARGS= TIMEOUT= "$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 done
 echo "==> total $(($(date +%s) - start))s"

@@ -214,12 +214,19 @@ bool domu_command_wait(const struct domu *d, const char *cmd, char *result,
 	snprintf(result, size, "no answer");
 	if (!xs)
 		return false;
-	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/result",
-		 d->domid);
-	val = xs_read(xs, XBT_NULL, path, &len);
-	if (val) {
-		sscanf(val, "%u", &n);
-		free(val);
+	/*
+	 * After the last command and its result: a command that timed out
+	 * here may still run, and gntshare ignores numbers it has seen.
+	 */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/%s",
+			 d->domid, i ? "cmd" : "result");
+		val = xs_read(xs, XBT_NULL, path, &len);
+		if (val) {
+			if (sscanf(val, "%u", &got) == 1 && got > n)
+				n = got;
+			free(val);
+		}
 	}
 	n++;
 	if (asprintf(&req, "%u %s", n, cmd) < 0)
@@ -270,6 +277,9 @@ int run(const char *cmd, char *out, size_t size)
 		return -1;
 	while (n + 1 < size && fgets(out + n, size - n, f))
 		n += strlen(out + n);
+	/* The rest, unread, would block the command and pclose(). */
+	while (fgetc(f) != EOF)
+		;
 	return pclose(f);
 }
 
@@ -337,7 +347,7 @@ int domu_log_trouble(const char *name)
 		"WARNING:", "BUG:", "Oops", "still in use", "leaking g.e.",
 		"Kernel panic", "Bad page",
 	};
-	char path[128], line[512];
+	char path[128], line[2048];
 	unsigned int i;
 	int n = 0;
 	FILE *f;

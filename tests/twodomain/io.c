@@ -22,7 +22,6 @@
 #define FAIL_TIMES	100000000L
 
 const char *const io_disks[IO_DISKS] = { "xvda", "xvdb" };
-static const char *const loops[IO_DISKS] = { "/dev/loop0", "/dev/loop1" };
 
 int write_file(const char *path, const char *val)
 {
@@ -67,38 +66,64 @@ int runf(char *out, size_t size, const char *fmt, ...)
 	return ret;
 }
 
+static int domu_vsh(const struct domu *d, char *result, size_t size,
+		    int secs, const char *fmt, va_list ap)
+{
+	char *cmd, *line, *exit_at;
+	int ret, status;
+
+	ret = vasprintf(&line, fmt, ap);
+	if (ret < 0)
+		return -1;
+	/* A pipeline fails when any of its commands does. */
+	ret = asprintf(&cmd, "sh set -o pipefail; %s", line);
+	free(line);
+	if (ret < 0)
+		return -1;
+	domu_command_wait(d, cmd, result, size, secs);
+	free(cmd);
+	/* gntshare's "N ok|bad exit R: OUTPUT" */
+	exit_at = strstr(result, " exit ");
+	if (!exit_at || sscanf(exit_at, " exit %d:", &status) != 1)
+		return -1;
+	return status;
+}
+
 bool domu_sh(const struct domu *d, char *result, size_t size, int secs,
 	     const char *fmt, ...)
 {
-	char *cmd, *line;
 	va_list ap;
-	bool ok;
-	int ret;
+	int status;
 
 	va_start(ap, fmt);
-	ret = vasprintf(&line, fmt, ap);
+	status = domu_vsh(d, result, size, secs, fmt, ap);
 	va_end(ap);
-	if (ret < 0)
-		return false;
-	ret = asprintf(&cmd, "sh %s", line);
-	free(line);
-	if (ret < 0)
-		return false;
-	ok = domu_command_wait(d, cmd, result, size, secs);
-	free(cmd);
-	return ok;
+	return status == 0;
+}
+
+int domu_sh_status(const struct domu *d, char *result, size_t size, int secs,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	status = domu_vsh(d, result, size, secs, fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 int stream_md5(unsigned int seed, unsigned int mb, char *md5)
 {
 	char out[128];
 
-	if (runf(out, sizeof(out), "xtool gen %u %u | md5sum", seed,
-		 mb << 20) || strlen(out) < 32)
+	if (runf(out, sizeof(out), "set -o pipefail; xtool gen %u %u | md5sum",
+		 seed, mb << 20) || strlen(out) < 32)
 		return -1;
 	memcpy(md5, out, 32);
 	md5[32] = '\0';
-	return 0;
+	/* That of nothing: a receiver that got nothing must not match. */
+	return strcmp(md5, "d41d8cd98f00b204e9800998ecf8427e") ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -108,20 +133,24 @@ int aim_at(const char *sym, struct aim *a)
 	unsigned long addr, start = 0, end = ULONG_MAX;
 	char type, name[256], line[512];
 	FILE *f = fopen("/proc/kallsyms", "r");
+	int found = 0;
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx %c %255s", &addr, &type, name) == 3 &&
-		    !strcmp(name, sym) && (type == 't' || type == 'T'))
+		    !strcmp(name, sym) && (type == 't' || type == 'T')) {
 			start = addr;
+			found++;
+		}
 	rewind(f);
-	while (start && fgets(line, sizeof(line), f))
+	while (found == 1 && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx", &addr) == 1 && addr > start &&
 		    addr < end)
 			end = addr;
 	fclose(f);
-	if (!start || end == ULONG_MAX)
+	/* A static function's name may be another's too: no guessing. */
+	if (found != 1 || end == ULONG_MAX)
 		return -1;
 	a->start = start;
 	a->end = end;
@@ -143,12 +172,13 @@ static int fail_set(const char *attr, unsigned long val)
 	return write_file(path, buf);
 }
 
-int inject(unsigned int percent, const struct aim *a)
+int inject(unsigned int percent, const struct aim *a, const struct aim *not)
 {
 	return fail_set("probability", 0) || fail_set("verbose", 0) ||
 	       write_file(FAIL_DIR "task-filter", "N") ||
 	       fail_set("interval", 1) || fail_set("space", 0) ||
-	       fail_set("reject-start", 0) || fail_set("reject-end", 0) ||
+	       fail_set("reject-start", not ? not->start : 0) ||
+	       fail_set("reject-end", not ? not->end : 0) ||
 	       fail_set("require-start", a ? a->start : 0) ||
 	       fail_set("require-end", a ? a->end : ULONG_MAX) ||
 	       fail_set("stacktrace-depth", 32) ||
@@ -168,7 +198,7 @@ long inject_stop(void)
 
 /* ------------------------------------------------------------------ */
 
-static int xl_create_io(char *out, size_t size)
+static int xl_create_io(const char *loop, char *out, size_t size)
 {
 	FILE *f = fopen(IO_CFG, "w");
 
@@ -185,7 +215,7 @@ static int xl_create_io(char *out, size_t size)
 		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=phy,"
 		"script=xentest-block,target=%s' ]\n"
 		"vif = [ 'mac=00:16:3e:00:00:02,script=xentest-vif' ]\n",
-		DOMU_IO, loops[0]);
+		DOMU_IO, loop);
 	fclose(f);
 	return runf(out, size, XL " create " IO_CFG " 2>&1");
 }
@@ -203,25 +233,31 @@ int io_domu_find(struct domu *d, int secs)
 	snprintf(cmd, sizeof(cmd),
 		 "xenstore-read /local/domain/%u/data/gnttest/result 2>/dev/null",
 		 d->domid);
-	for (i = 0; i < secs * 2; i++) {
+	for (i = 0; i <= secs * 2; i++) {
 		if (!run(cmd, out, sizeof(out)))
 			return 0;
-		usleep(500 * 1000);
+		if (i < secs * 2)
+			usleep(500 * 1000);
 	}
 	return -1;
 }
 
 int io_domu_start(struct domu *d, char *msg, size_t size)
 {
-	char out[1024];
+	char out[1024], loops[IO_DISKS][32];
 	int i, ret;
 
+	/* What an earlier test left: the domU, the loop devices. */
+	if (!io_domu_find(d, 0)) {
+		runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1");
+		domain_gone(d->domid, 60, out, sizeof(out));
+	}
+	runf(out, sizeof(out), "for l in $(losetup -a | cut -d: -f1); do losetup -d $l; done 2>&1");
 	for (i = 0; i < IO_DISKS; i++) {
-		runf(out, sizeof(out), "losetup -d %s 2>/dev/null", loops[i]);
 		if (runf(out, sizeof(out),
-			 "rm -f /tmp/%s.img && truncate -s %uM /tmp/%s.img && losetup %s /tmp/%s.img 2>&1",
-			 io_disks[i], IO_DISK_MB, io_disks[i], loops[i],
-			 io_disks[i])) {
+			 "rm -f /tmp/%s.img && truncate -s %uM /tmp/%s.img && l=$(losetup -f) && losetup $l /tmp/%s.img && echo $l",
+			 io_disks[i], IO_DISK_MB, io_disks[i], io_disks[i]) ||
+		    sscanf(out, "%31s", loops[i]) != 1) {
 			snprintf(msg, size, "loop device: %s", out);
 			return -1;
 		}
@@ -232,7 +268,7 @@ int io_domu_start(struct domu *d, char *msg, size_t size)
 		snprintf(msg, size, "no blkback parameters in " BLKBACK);
 		return -1;
 	}
-	if (xl_create_io(out, sizeof(out))) {
+	if (xl_create_io(loops[0], out, sizeof(out))) {
 		snprintf(msg, size, "xl create: %s", out);
 		return -1;
 	}
@@ -254,7 +290,7 @@ int io_domu_start(struct domu *d, char *msg, size_t size)
 		return -1;
 	}
 	if (!domu_sh(d, out, sizeof(out), 30,
-		     "dmesg | grep -E 'blkfront: xvd[ab]:'; ping -c 1 -W 5 10.0.0.1")) {
+		     "dmesg | grep 'blkfront: xvda:.*persistent grants: enabled' && dmesg | grep 'blkfront: xvdb:.*persistent grants: disabled' && ping -c 1 -W 5 10.0.0.1 | grep ' 0%% packet loss'")) {
 		snprintf(msg, size, "the domU's devices: %s", out);
 		return -1;
 	}
@@ -262,23 +298,37 @@ int io_domu_start(struct domu *d, char *msg, size_t size)
 	return 0;
 }
 
+long vbd_stat(const struct domu *d, int disk, const char *name)
+{
+	char path[160];
+
+	/* Xen's device numbers: xvda is 51712, xvdb 51728. */
+	snprintf(path, sizeof(path),
+		 "/sys/bus/xen-backend/devices/vbd-%u-%d/statistics/%s",
+		 d->domid, 51712 + 16 * disk, name);
+	return read_long(path);
+}
+
 void vbd_stats(const struct domu *d, int disk, char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"rd_req", "wr_req", "rd_sect", "wr_sect",
 	};
-	char path[160];
 	size_t n = 0;
 	unsigned int i;
 
-	/* Xen's device numbers: xvda is 51712, xvdb 51728. */
-	for (i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/bus/xen-backend/devices/vbd-%u-%d/statistics/%s",
-			 d->domid, 51712 + 16 * disk, names[i]);
+	for (i = 0; i < 4 && n < size; i++)
 		n += snprintf(buf + n, size - n, "%s%s %ld", i ? ", " : "",
-			      names[i], read_long(path));
-	}
+			      names[i], vbd_stat(d, disk, names[i]));
+}
+
+long vif_stat(const struct domu *d, const char *name)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/sys/class/net/vif%u.0/statistics/%s",
+		 d->domid, name);
+	return read_long(path);
 }
 
 void vif_stats(const struct domu *d, char *buf, size_t size)
@@ -287,45 +337,40 @@ void vif_stats(const struct domu *d, char *buf, size_t size)
 		"rx_bytes", "tx_bytes", "rx_dropped", "tx_dropped",
 		"rx_errors", "tx_errors",
 	};
-	char path[160];
 	size_t n = 0;
 	unsigned int i;
 
-	for (i = 0; i < 6; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/class/net/vif%u.0/statistics/%s", d->domid,
-			 names[i]);
+	for (i = 0; i < 6 && n < size; i++)
 		n += snprintf(buf + n, size - n, "%s%s %ld", i ? ", " : "",
-			      names[i], read_long(path));
-	}
+			      names[i], vif_stat(d, names[i]));
 }
 
 int io_disk_write(const struct domu *d, int disk, unsigned int seed,
 		  unsigned int mb, char *out, size_t size)
 {
-	return domu_sh(d, out, size, 600,
-		       "xtool gen %u %u | dd of=/dev/%s bs=1M oflag=direct 2>&1",
+	return domu_sh(d, out, size, 300,
+		       "xtool gen %u %u | dd of=/dev/%s bs=1M iflag=fullblock oflag=direct 2>&1",
 		       seed, mb << 20, io_disks[disk]) ? 0 : -1;
 }
 
 int io_disk_read(const struct domu *d, int disk, unsigned int mb, char *out,
 		 size_t size)
 {
-	return domu_sh(d, out, size, 600,
-		       "echo 3 >/proc/sys/vm/drop_caches && dd if=/dev/%s bs=1M count=%u iflag=direct 2>/dev/null | md5sum",
+	return domu_sh(d, out, size, 300,
+		       "dd if=/dev/%s bs=1M count=%u iflag=direct | md5sum",
 		       io_disks[disk], mb) ? 0 : -1;
 }
 
 int io_net_to_dom0(const struct domu *d, unsigned int seed, unsigned int mb,
 		   char *md5, char *out, size_t size)
 {
-	FILE *recv = popen("xtool recv 5001 | md5sum", "r");
+	FILE *recv = popen("timeout 300 xtool recv 5001 | md5sum", "r");
 	bool sent;
 
 	md5[0] = '\0';
 	if (!recv)
 		return -1;
-	sent = domu_sh(d, out, size, 600,
+	sent = domu_sh(d, out, size, 300,
 		       "xtool gen %u %u | xtool send 10.0.0.1 5001", seed,
 		       mb << 20);
 	if (!fgets(md5, 33, recv))
@@ -338,7 +383,7 @@ int io_net_to_domu(const struct domu *d, unsigned int seed, unsigned int mb,
 		   char *out, size_t size)
 {
 	if (!domu_sh(d, out, size, 30,
-		     "rm -f /tmp/rx.md5; (xtool recv 5002 | md5sum >/tmp/rx.part; mv /tmp/rx.part /tmp/rx.md5) >/dev/null 2>&1 &"))
+		     "rm -f /tmp/rx.md5; (timeout 300 xtool recv 5002 | md5sum >/tmp/rx.part; mv /tmp/rx.part /tmp/rx.md5) >/dev/null 2>&1 &"))
 		return -1;
 	if (runf(out, size, "xtool gen %u %u | xtool send 10.0.0.2 5002 2>&1",
 		 seed, mb << 20))
@@ -348,9 +393,10 @@ int io_net_to_domu(const struct domu *d, unsigned int seed, unsigned int mb,
 	       0 : -1;
 }
 
-bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes)
+bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes,
+	      unsigned int wait)
 {
 	return !runf(out, size,
-		     "ping -q -c %u -s %u -p a5 -W 10 10.0.0.2 2>&1 | grep -q ' 0%% packet loss'",
-		     count, bytes);
+		     "ping -q -c %u -s %u -p a5 -W %u 10.0.0.2 2>&1 | grep ' 0%% packet loss'",
+		     count, bytes, wait);
 }

@@ -15,8 +15,9 @@
  *
  * fail_grant_eagain can be aimed at one path with the fault injection
  * stack trace filter (require-start/-end: the text of one function in
- * /proc/kallsyms), so that the ops it held back (the drop of its
- * "times") are that path's.
+ * /proc/kallsyms; reject-start/-end another's), so that the hold-backs
+ * it made (the drop of its "times": an op held back at N rounds counts
+ * N times) are that path's.
  */
 #ifndef TWODOMAIN_IO_H
 #define TWODOMAIN_IO_H
@@ -41,10 +42,19 @@ double now_s(void);
 /* run() with a printf-style command line. */
 int runf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* gntshare's "sh" command, printf-style; true if the command exited 0. */
+/*
+ * gntshare's "sh" command, printf-style, under "set -o pipefail": true
+ * if the command exited 0; domu_sh_status(): its exit status, -1 if the
+ * domU did not answer within @secs.
+ */
 bool domu_sh(const struct domu *d, char *result, size_t size, int secs,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* The md5sum of @mb MiB of stream @seed, computed in dom0, in @md5[33]. */
+int domu_sh_status(const struct domu *d, char *result, size_t size, int secs,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * The md5sum of @mb MiB of stream @seed, computed in dom0, in @md5[33]
+ * (never that of nothing).
+ */
 int stream_md5(unsigned int seed, unsigned int mb, char *md5);
 
 struct aim {
@@ -57,17 +67,24 @@ int aim_at(const char *sym, struct aim *a);
 bool can_inject(void);
 /*
  * Hold back @percent of the grant ops whose stack passes through @a
- * (every op if @a is NULL), in any context: no task filter, no dump.
+ * (every op if @a is NULL) and not through @not (if not NULL), in any
+ * context: no task filter, no dump.
  */
-int inject(unsigned int percent, const struct aim *a);
-/* Stop; the number of ops held back since inject(), or -1. */
+int inject(unsigned int percent, const struct aim *a, const struct aim *not);
+/* Stop; the number of hold-backs since inject(), or -1. */
 long inject_stop(void);
 
-/* A fresh domU with blank disks; 0, or -1 and why in @msg. */
+/*
+ * A fresh domU with blank disks (an earlier one is destroyed first), xvda
+ * with persistent grants and xvdb without; 0, or -1 and why in @msg.
+ */
 int io_domu_start(struct domu *d, char *msg, size_t size);
 /* The running domU, waiting up to @secs for gntshare; 0 or -1. */
 int io_domu_find(struct domu *d, int secs);
-/* blkback's counters of disk @disk, dom0's counters of the vif. */
+/* blkback's counters of disk @disk, dom0's of the vif; -1 if unread. */
+long vbd_stat(const struct domu *d, int disk, const char *name);
+long vif_stat(const struct domu *d, const char *name);
+/* All of them, for a log line. */
 void vbd_stats(const struct domu *d, int disk, char *buf, size_t size);
 void vif_stats(const struct domu *d, char *buf, size_t size);
 /* The domU writes @mb MiB of stream @seed to disk @disk (O_DIRECT). */
@@ -83,6 +100,7 @@ int io_net_to_dom0(const struct domu *d, unsigned int seed, unsigned int mb,
 int io_net_to_domu(const struct domu *d, unsigned int seed, unsigned int mb,
 		   char *out, size_t size);
 /* busybox ping of the domU with a payload pattern: every reply came. */
-bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes);
+bool ping_all(char *out, size_t size, unsigned int count, unsigned int bytes,
+	      unsigned int wait);
 
 #endif

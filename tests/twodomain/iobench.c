@@ -3,8 +3,8 @@
  * Throughput of blkback and netback with a real PV domU (io.h), for
  * scripts/bench-io.sh (make bench-io): not a test.  Prints CSV lines
  *   csv,io,PATH,PERCENT,MIB,SECONDS
- * PATH: disk_write/disk_read on xvda (persistent grants) or xvdb (none:
- * blkback maps every segment), net_tx (domU to dom0: netback's tx
+ * PATH: xvda_write, xvda_read (persistent grants), xvdb_write, xvdb_read
+ * (none: blkback maps every segment), net_tx (domU to dom0: netback's tx
  * copies and maps), net_rx (dom0 to domU: its rx copies); PERCENT: the
  * share of every grant op of dom0 that fail_grant_eagain holds back (0,
  * and 50 on a kernel that has the attribute).  A transfer whose md5sum
@@ -76,12 +76,12 @@ int main(int argc, char **argv)
 	io_disk_write(&d, 0, 1, 4, out, sizeof(out));
 	round_of(&d, 0, mb);
 	if (can_inject()) {
-		if (inject(50, NULL)) {
+		if (inject(50, NULL, NULL)) {
 			printf("iobench: fail_grant_eagain: %m\n");
 			return 1;
 		}
 		round_of(&d, 50, mb);
-		printf("csv,io_held,%ld\n", inject_stop());
+		printf("csv,io_hold_backs,%ld\n", inject_stop());
 	}
 	runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1");
 	return 0;

@@ -50,7 +50,6 @@ typedef uint16_t domid_t;
 #define DOMU		"gnttest-a"	/* the teardown cases */
 #define DOMU_PINNED	"gnttest-b"	/* destroyed while dom0 pins a page */
 
-
 static void fill_pattern(unsigned char *p, unsigned long len,
 			 unsigned int seed)
 {
