@@ -2,15 +2,15 @@
 # Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
 # Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
 # tests/init) with the twodomain collection as its only kselftests
-# (tests/twodomain/twodomain.c, then backends.c), and, appended as a
-# second cpio archive (Linux unpacks them in turn), Xen's toolstack from Debian 12's own
-# packages (xen-utils-4.17, xenstore-utils, their libraries; fetched with
-# apt-get download into $BUILD/xl, never installed), the setup script
-# tests/init runs first (tests/twodomain/setup: xenstored, xen-init-dom0,
-# xenconsoled, then `xl create` of two domUs), the backend tests' hotplug
-# scripts and the domUs' kernel and initramfs (busybox,
-# tests/twodomain/gntshare.c, xtool.c, the kernel's blkfront and
-# netfront modules).
+# (tests/twodomain/twodomain.c, then backends.c; iobench.c for the
+# benchmark) and, appended as a second cpio archive (Linux unpacks them
+# in turn), Xen's toolstack from Debian 12's own packages (xen-utils-4.17,
+# xenstore-utils, their libraries; fetched with apt-get download into
+# $BUILD/xl, never installed), the setup script tests/init runs first
+# (tests/twodomain/setup: xenstored, xen-init-dom0, xenconsoled, then
+# `xl create` of two domUs), the backend tests' hotplug scripts and the
+# domUs' kernel and initramfs (busybox, tests/twodomain/gntshare.c,
+# xtool.c, the kernel's blkfront and netfront modules).
 # Environment: DOMU_KERNEL (the domUs' kernel: the series',
 # $BUILD/dom0/vmlinuz, whatever dom0 runs), KSFT (the kernel's
 # tools/testing/selftests for kselftest_harness.h and the runner,

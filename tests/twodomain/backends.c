@@ -271,7 +271,6 @@ static void expect_nothing_left(struct __test_metadata *_metadata,
 	long total = -1, mem = -1, now = -1;
 	struct grants g;
 	char *val;
-	int i;
 
 	EXPECT_TRUE(domain_gone(domid, 90, list, sizeof(list)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, list);
@@ -283,13 +282,7 @@ static void expect_nothing_left(struct __test_metadata *_metadata,
 	EXPECT_EQ(g.total, total)
 		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
 		       g.total, total);
-	/* The balloon driver gives pages back from a worker: wait for it. */
-	for (i = 0; i < 40; i++) {
-		now = memtotal_kb();
-		if (now == mem)
-			break;
-		usleep(500 * 1000);
-	}
+	now = memtotal_kb_settled(mem);
 	EXPECT_EQ(now, mem)
 		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before", now, mem);
 	EXPECT_NE(runf(out, sizeof(out), "ls -d /sys/class/net/vif%u.* 2>/dev/null",

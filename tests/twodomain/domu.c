@@ -337,6 +337,19 @@ long memtotal_kb(void)
 	return kb;
 }
 
+long memtotal_kb_settled(long want)
+{
+	long now = memtotal_kb();
+	int i;
+
+	/* The balloon driver gives pages back from a worker: wait for it. */
+	for (i = 0; i < 40 && now != want; i++) {
+		usleep(500 * 1000);
+		now = memtotal_kb();
+	}
+	return now;
+}
+
 /*
  * The lines of domU @name's console log that mean trouble: how many.
  * Prints them, and gntshare's own lines.

@@ -58,6 +58,8 @@ int xl_list(char *list, size_t size, unsigned int domid, bool *listed);
 /* Wait up to @secs for domain @domid to be gone from Xen and xl list. */
 bool domain_gone(unsigned int domid, int secs, char *list, size_t size);
 long memtotal_kb(void);
+/* dom0's MemTotal once it is @want kB, or after 20 s. */
+long memtotal_kb_settled(long want);
 /* How many lines of domU @name's console log mean trouble (printed). */
 int domu_log_trouble(const char *name);
 

@@ -586,7 +586,6 @@ TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
 	struct domu d;
 	long before = -1, now = -1;
 	bool listed;
-	int i;
 
 	/*
 	 * Domain b is left when the harness resumed after a dom0 crash
@@ -613,13 +612,7 @@ TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
 	val = read_file(RUN_DIR "memtotal");
 	ASSERT_NE(val, NULL);
 	before = atol(val);
-	/* The balloon driver gives pages back from a worker: wait for it. */
-	for (i = 0; i < 40; i++) {
-		now = memtotal_kb();
-		if (now == before)
-			break;
-		usleep(500 * 1000);
-	}
+	now = memtotal_kb_settled(before);
 	EXPECT_EQ(now, before)
 		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before the domUs",
 		       now, before);
