@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test bench bench-io twodomain deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -12,6 +12,12 @@ run:
 
 test:
 	$(S)/run.sh --all
+
+# One kernel's suite N times in a row: every test must keep its outcome.
+KIND ?= stock
+N ?= 5
+repeat:
+	$(S)/repeat.sh $(KIND) $(N)
 
 bench:
 	$(S)/bench.sh

@@ -8,11 +8,27 @@
                                      compare each run with its expected-
                                      failures list; unexpected failures,
                                      skips and passes count as failed
-  report.py started BOOT_LOG         count the harness tests a boot started
+  report.py started BOOT_LOG         count the harness tests a boot is done
+                                     with: all it started, or after a crash
+                                     those up to the one blamed for it
+  report.py stable KIND KIND...      compare the per-test outcomes of
+                                     repeated runs (scripts/repeat.sh):
+                                     fails if a test's outcome differs
+  report.py failing EXPECTED         print the tests an expected-failures
+                                     list names as failing (not "dmesg"):
+                                     tests/init runs each in a boot alone
 
 KIND is dom0, stock (meaning $BUILD/KIND) or a directory holding the
 console.log written by scripts/run-suite.sh: the boots' consoles, each
 ending in a "XENTEST-HOST: boot N exit RC" line (RC from boot-xen.sh).
+
+A crash is charged by evidence, not by where dom0 stopped: the chain of
+reports that ends in it starts with the boot's first report of damage
+(any BAD line below but a lockdep report, which damages nothing), and the
+test running when that line appeared, or the last one to end before it,
+is blamed, with the line and the process it names.  A test that was
+running at the crash but is not blamed has no result from that boot:
+run-suite.sh resumes after the blamed test, so it runs again.
 
 Result lines are "PASS|FAIL|SKIP|XFAIL name [reason]" with names
   fixture[.variant].test   kselftest_harness tests (from their TAP)
@@ -56,6 +72,13 @@ BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
 		 r'refcount_t:|possible circular locking|inconsistent lock state')
+# Lockdep reports a locking order that could deadlock: it damages
+# nothing, so it starts no chain of reports that ends in a crash.
+LOCKDEP = re.compile(r'possible circular locking|inconsistent lock state')
+# The process a report names: "BUG: Bad page state in process NAME  pfn:",
+# "CPU: 0 UID: 0 PID: 42 Comm: NAME Tainted: ..." or "... Comm: NAME Not
+# tainted".
+PROCESS = re.compile(r'in process (\S+)|Comm: (\S+)')
 USER = re.compile(r'^(#|ok |not ok |\(XEN\))')	# not dom0's kernel log
 ENDINGS = {1: 'QEMU failed', 2: 'dom0 crashed', 3: 'Xen panicked',
 	   4: 'timeout or hang'}
@@ -85,6 +108,7 @@ class Run:
 		self.hits = []		# (line index, test running then)
 		self.lines = lines
 		self.boots = []		# (first, last line index, exit code)
+		self.done = []		# per boot: harness tests it is done with
 		start = 0
 		for i, line in enumerate(lines):
 			m = HOST.match(line)
@@ -112,11 +136,22 @@ class Run:
 	def add(self, name, result):
 		self.results[name] = result
 
+	def process(self, i):
+		"""The process named by the report that starts at line @i."""
+		for line in self.lines[i:i + 15]:
+			m = PROCESS.search(line)
+			if m:
+				return m.group(1) or m.group(2)
+		return None
+
 	def parse_boot(self, first, last, rc, boot):
 		running = prog = diag = test = None	# test: the last one started
 		prog_tests = prog_failed = False
 		where = 'before /init'	# where kernel messages came from
 		planned = []
+		runs = []		# the harness tests this boot started
+		chain = None		# (line, 'during'|'after', test) of the
+					# boot's first damage report
 		for i in range(first, last):
 			line = self.lines[i]
 			if 'XENTEST: begin' in line:
@@ -126,11 +161,16 @@ class Run:
 				planned.append(m.group(1))
 			if BAD.search(line) and not USER.match(line):
 				self.hits.append((i, f'during {running}' if running else where))
+				if chain is None and not LOCKDEP.search(line):
+					chain = (i, 'during' if running else 'after',
+						 running or test)
 			m = RUN.search(line)
 			if m:
 				running, diag = m.group(1) or m.group(2), None
 				test = running
 				where = 'after ' + running
+				if MARK_RUN.search(line):
+					runs.append(running)
 				continue
 			m = PROGRAM.search(line)
 			if m:
@@ -167,9 +207,22 @@ class Run:
 				running = prog = None
 				if where == 'during ' + name:
 					where = 'after ' + name
+		self.done.append(len(runs))
 		if rc != 0:
 			why = f'{ENDINGS.get(rc, f"exit {rc}")} (boot {boot})'
-			if running:
+			i, phase, culprit = chain or (None, None, None)
+			if culprit and culprit != running and culprit in runs:
+				by = self.process(i)
+				first_report = re.sub(r'^\[\s*\d+\.\d+\]\s*', '',
+						      self.lines[i])
+				self.add(culprit, ('FAIL', f'{why}; its first report '
+					f'came {phase} this test: "{first_report}"'
+					+ (f' (process {by})' if by else '')))
+				if running:
+					self.add(running, ('FAIL', f'no result: {why}, '
+						f'blamed on {culprit}; runs again'))
+				self.done[-1] = runs.index(culprit) + 1
+			elif running:
 				self.add(running, ('FAIL', why))
 			elif test in self.results:
 				# The test had its result, and dom0 went down before
@@ -228,7 +281,10 @@ class Run:
 			if blocks > 20:
 				print('--- and more, see console.log')
 				break
-			print(f'--- dom0 log {test} (console.log line {i + 1}):')
+			by = self.process(i)
+			print(f'--- dom0 log {test}'
+			      + (f', process {by}' if by else '')
+			      + f' (console.log line {i + 1}):')
 			for j in range(max(i - 1, 0), min(i + 12, len(self.lines))):
 				if HOST.match(self.lines[j]):
 					break
@@ -366,16 +422,46 @@ def check(pairs):
 
 
 def started(log):
-	"""How many harness tests tests/init started in one boot's log."""
+	"""How many harness tests one boot's log is done with."""
 	with open(log, errors='replace') as f:
 		lines = unmix(line.rstrip('\n').replace('\r', '') for line in f)
-	print(sum(bool(MARK_RUN.search(line)) for line in lines))
+	run = Run(lines)
+	print(run.done[-1] if run.done else 0)
+	return 0
+
+
+def stable(kinds):
+	"""Print each test whose outcome differs between the runs @kinds."""
+	runs = [load(kind)[1].results for kind in kinds]
+	names = list(dict.fromkeys(n for r in runs for n in r))
+	differ = 0
+	for name in names:
+		seen = [r.get(name, ('-', ''))[0] for r in runs]
+		if len(set(seen)) > 1:
+			differ += 1
+			print(f'differs: {name}: ' + ' '.join(seen))
+	counts = {s: sum(r[0] == s for r in runs[0].values())
+		  for s in ('PASS', 'FAIL', 'SKIP')}
+	print(f'{len(runs)} runs, {len(names)} tests, {differ} with outcomes '
+	      f'that differ; first run: {counts["PASS"]} PASS, '
+	      f'{counts["FAIL"]} FAIL, {counts["SKIP"]} SKIP')
+	return 1 if differ else 0
+
+
+def failing(path):
+	"""The tests @path expects to fail, one a line."""
+	fails, _ = read_expected(path)
+	print(''.join(f'{p}\n' for p in sorted(fails - {'dmesg', 'boot'})), end='')
 	return 0
 
 
 def main(argv):
 	if len(argv) == 3 and argv[1] == 'started':
 		return started(argv[2])
+	if len(argv) >= 3 and argv[1] == 'stable':
+		return stable(argv[2:])
+	if len(argv) == 3 and argv[1] == 'failing':
+		return failing(argv[2])
 	if len(argv) == 3 and argv[1] == 'summarize':
 		return summarize(argv[2])
 	if len(argv) >= 4 and len(argv) % 2 == 0 and argv[1] == 'check':

@@ -1,14 +1,20 @@
 #!/bin/bash
 # Run the tests on one kernel: scripts/run-suite.sh dom0|stock|DIR
 # Boots DIR/vmlinuz (DIR is $BUILD/KIND) with a fresh DIR/initramfs.gz
-# under Xen.  When dom0 crashes or hangs, the harness test that
-# was running is blamed (scripts/report.py) and another boot resumes
-# after it with xentest.skip=<tests started so far> (tests/init).
+# under Xen.  When dom0 crashes or hangs, the harness test that brought
+# it down is blamed by evidence (scripts/report.py: the test during or
+# after which the first report of the crash appeared) and another boot
+# resumes after it with xentest.skip=<tests up to it> (tests/init); the
+# tests that ran after it run again.
+# The tests that the boot's expected-failures list names as failing
+# (tests/expected-failures-BASENAME-OF-DIR.txt, or $ISOLATE) may leave
+# the kernel damaged: tests/init runs them last, each alone in a boot of
+# its own, so that none decides the outcome of another.
 # Writes DIR/boot-N.log, DIR/console.log and DIR/results.txt, and prints
 # the summary.  Exits non-zero only when the harness failed or no test
 # ran; "report.py check" judges the results.
 # Environment: KERNEL, INITRAMFS (images to boot instead), TIMEOUT
-# (seconds per boot, 900), MAX_BOOTS (12), XENTEST_ARGS (more dom0
+# (seconds per boot, 900), MAX_BOOTS (40), XENTEST_ARGS (more dom0
 # command line, e.g. xentest.only=grant.*), XEN_EXTRA (more Xen command
 # line, e.g. gnttab_max_maptrack_frames=1; scripts/boot-xen.sh reads it).
 set -euo pipefail
@@ -25,9 +31,28 @@ read -ra extra <<<"${XENTEST_ARGS:-}"
 
 mkdir -p "$out"	# a DIR of its own with KERNEL and INITRAMFS from elsewhere
 rm -f "$out"/boot-*.log "$out/console.log" "$out/results.txt"
+
+# The tests to isolate, as /etc/xentest/isolate in an archive appended
+# to the initramfs (the kernel unpacks concatenated archives in order).
+isolate=${ISOLATE-$TOP/tests/expected-failures-$(basename "$out").txt}
+if [ -f "$isolate" ]; then
+	root=$(mktemp -d)
+	mkdir -p "$root/etc/xentest"
+	python3 "$TOP/scripts/report.py" failing "$isolate" >"$root/etc/xentest/isolate"
+	if [ -s "$root/etc/xentest/isolate" ]; then
+		echo "==> isolated: $(wc -l <"$root/etc/xentest/isolate") entries of $isolate"
+		{
+			cat "$initramfs"
+			(cd "$root" && find etc | LC_ALL=C sort |
+				cpio -o -H newc -R 0:0 --quiet | gzip -n)
+		} >"$out/initramfs-isolate.gz"
+		initramfs=$out/initramfs-isolate.gz
+	fi
+	rm -rf "$root"
+fi
 skip=0
 boots=0
-while [ "$boots" -lt "${MAX_BOOTS:-12}" ]; do
+while [ "$boots" -lt "${MAX_BOOTS:-40}" ]; do
 	boots=$((boots + 1))
 	log=$out/boot-$boots.log
 	args=("${extra[@]}")
@@ -39,15 +64,15 @@ while [ "$boots" -lt "${MAX_BOOTS:-12}" ]; do
 	echo "XENTEST-HOST: boot $boots exit $rc" >>"$log"
 	stage_done
 	case $rc in
-	0) break ;;
+	0) grep -q 'XENTEST: pause' "$log" || break ;;	# else: isolation
 	2 | 3 | 4) ;;
 	*) die "boot-xen.sh failed (exit $rc)" ;;
 	esac
 	if grep -q 'XENTEST: end' "$log"; then
 		break	# all tests ran; it went wrong at power-off
 	fi
-	# tests/init announces each harness test before it starts, so the one
-	# that brought dom0 down counts as started.
+	# The harness tests this boot is done with: all it started after a
+	# pause, those up to the one blamed for a crash otherwise.
 	started=$(python3 "$TOP/scripts/report.py" started "$log")
 	if [ "$started" -eq 0 ]; then
 		echo "no test started in boot $boots: not trying again"

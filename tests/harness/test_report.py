@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Unit tests of scripts/report.py's blame: which test a crash or a
+dmesg report is charged to, and where run-suite.sh resumes.  Synthetic
+consoles in the shape tests/init and the kernel print; `make test` runs
+them first (python3 -m unittest, a second)."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'scripts'))
+import report  # noqa: E402
+
+
+def boot(tests, body, rc):
+	"""One boot's console: tests/init's markers for @tests, then @body
+	(lines), then the host's line with exit code @rc."""
+	lines = ['[    4.000000] XENTEST: begin 6.12.0']
+	lines += [f'[    4.100000] XENTEST: test {t}' for t in tests]
+	return lines + body + [f'XENTEST-HOST: boot 1 exit {rc}']
+
+
+def ran(name, ok=True):
+	return [f'[    5.000000] XENTEST: run {name}',
+		f'#  RUN           {name} ...',
+		f'# {"ok" if ok else "not ok"} 1 {name}']
+
+
+def start(name):
+	return [f'[    6.000000] XENTEST: run {name}',
+		f'#  RUN           {name} ...']
+
+
+LOCKDEP = ['[    5.500000] WARNING: possible circular locking dependency detected',
+	   '[    5.500001] CPU: 1 UID: 0 PID: 77 Comm: grant_teardown Not tainted']
+DEFERRED_WARN = ['[    7.000000] WARNING: CPU: 0 PID: 12 at drivers/xen/gntdev.c:300 __unmap_grant_pages_done+0x1/0x2',
+		 '[    7.000001] CPU: 0 UID: 0 PID: 12 Comm: kworker/0:1 Not tainted']
+BAD_PAGE = ['[    7.100000] BUG: Bad page state in process gnttab_lib  pfn:1234']
+CRASH = ['[    7.200000] kernel BUG at include/linux/page-flags.h:1234!',
+	 '[    7.200001] Kernel panic - not syncing: Fatal exception']
+
+
+class Blame(unittest.TestCase):
+	def test_crash_in_the_test_that_reported_first(self):
+		run = report.Run(boot(['a', 'b'], ran('a') + start('b') + DEFERRED_WARN + CRASH, 2))
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertIn('dom0 crashed', run.results['b'][1])
+		self.assertEqual(run.done, [2])
+
+	def test_crash_charged_to_the_test_whose_report_came_first(self):
+		# a's deferred work reports during a; dom0 dies only in b.
+		body = ran('a')[:2] + DEFERRED_WARN + ran('a')[2:] + start('b') + BAD_PAGE + CRASH
+		run = report.Run(boot(['a', 'b'], body, 2))
+		status, reason = run.results['a']
+		self.assertEqual(status, 'FAIL')
+		self.assertIn('first report came during this test', reason)
+		self.assertIn('__unmap_grant_pages_done', reason)
+		self.assertIn('process kworker/0:1', reason)
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertIn('blamed on a; runs again', run.results['b'][1])
+		self.assertEqual(run.done, [1], 'the next boot must run b again')
+
+	def test_report_after_a_test_before_the_next(self):
+		body = ran('a') + BAD_PAGE + start('b') + CRASH
+		run = report.Run(boot(['a', 'b'], body, 2))
+		self.assertEqual(run.results['a'][0], 'FAIL')
+		self.assertIn('first report came after this test', run.results['a'][1])
+		self.assertIn('process gnttab_lib', run.results['a'][1])
+		self.assertEqual(run.done, [1])
+
+	def test_lockdep_starts_no_chain(self):
+		body = ran('a')[:2] + LOCKDEP + ran('a')[2:] + start('b') + BAD_PAGE + CRASH
+		run = report.Run(boot(['a', 'b'], body, 2))
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertEqual(run.done, [2])
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+
+	def test_later_boot_replaces_a_test_without_result(self):
+		first = boot(['a', 'b'], ran('a')[:2] + DEFERRED_WARN + ran('a')[2:]
+			     + start('b') + CRASH, 2)
+		second = boot(['b'], ran('b'), 0)
+		run = report.Run(first + second)
+		self.assertEqual(run.results['a'][0], 'FAIL')
+		self.assertEqual(run.results['b'], ('PASS', ''))
+
+	def test_pause_counts_every_started_test(self):
+		body = ran('a') + ran('b') + ['[    8.000000] XENTEST: pause before c']
+		run = report.Run(boot(['a', 'b', 'c'], body, 0))
+		self.assertEqual(run.done, [2])
+		self.assertEqual(run.results['c'], ('FAIL', 'no result'))
+
+
+class Failing(unittest.TestCase):
+	def test_plain_entries_but_dmesg(self):
+		path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'xentest-failing.txt')
+		with open(path, 'w') as f:
+			f.write('# comment\ndmesg\nteardown.*  # a glob\nskip: faults.*\nvma.x\n')
+		fails, _ = report.read_expected(path)
+		self.assertEqual(sorted(fails - {'dmesg', 'boot'}), ['teardown.*', 'vma.x'])
+		os.unlink(path)
+
+
+if __name__ == '__main__':
+	unittest.main()
