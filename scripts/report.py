@@ -161,7 +161,10 @@ class Run:
 				planned.append(m.group(1))
 			if BAD.search(line) and not USER.match(line):
 				self.hits.append((i, f'during {running}' if running else where))
-				if chain is None and not LOCKDEP.search(line):
+				# A report before the first test (KUnit, the
+				# two-domain setup) names no test to blame.
+				if (chain is None and (running or test) and
+				    not LOCKDEP.search(line)):
 					chain = (i, 'during' if running else 'after',
 						 running or test)
 			m = RUN.search(line)
@@ -215,9 +218,13 @@ class Run:
 				by = self.process(i)
 				first_report = re.sub(r'^\[\s*\d+\.\d+\]\s*', '',
 						      self.lines[i])
-				self.add(culprit, ('FAIL', f'{why}; its first report '
-					f'came {phase} this test: "{first_report}"'
-					+ (f' (process {by})' if by else '')))
+				status, reason = self.results.get(culprit, ('', ''))
+				why = (f'{why}; its first report came {phase} this '
+				       f'test: "{first_report}"'
+				       + (f' (process {by})' if by else ''))
+				if status == 'FAIL' and reason:
+					why = reason + '; ' + why
+				self.add(culprit, ('FAIL', why))
 				if running:
 					self.add(running, ('FAIL', f'no result: {why}, '
 						f'blamed on {culprit}; runs again'))

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Unit tests of scripts/report.py's blame: which test a crash or a
 dmesg report is charged to, and where run-suite.sh resumes.  Synthetic
-consoles in the shape tests/init and the kernel print; `make test` runs
-them first (python3 -m unittest, a second)."""
+consoles in the shape tests/init and the kernel print; `make test`
+(scripts/run.sh --all) runs this file before it builds the kernels."""
+import contextlib
+import io
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'scripts'))
@@ -84,6 +87,25 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.results['a'][0], 'FAIL')
 		self.assertEqual(run.results['b'], ('PASS', ''))
 
+	def test_report_before_any_test_blames_none(self):
+		# A WARN in the two-domain setup, then a's report, then a crash in b.
+		setup = ['[    4.500000] XENTEST: setup',
+			 '[    4.600000] WARNING: CPU: 0 PID: 9 at fs/sysfs/dir.c:32 sysfs_warn_dup+0x1/0x2']
+		first = boot(['a', 'b'], setup + ran('a')[:2] + DEFERRED_WARN + ran('a')[2:]
+			     + start('b') + CRASH, 2)
+		run = report.Run(first)
+		self.assertEqual(run.results['a'][0], 'FAIL')
+		self.assertIn('blamed on a', run.results['b'][1])
+		self.assertEqual(run.done, [1])
+
+	def test_blamed_test_keeps_its_own_failure(self):
+		body = (ran('a', ok=False)[:2] + ['# # grant.c:12:a:Expected 1 == 0']
+			+ DEFERRED_WARN + ran('a', ok=False)[2:] + start('b') + CRASH)
+		run = report.Run(boot(['a', 'b'], body, 2))
+		status, reason = run.results['a']
+		self.assertEqual(status, 'FAIL')
+		self.assertTrue(reason.startswith('grant.c:12:a:Expected 1 == 0; dom0 crashed'))
+
 	def test_pause_counts_every_started_test(self):
 		body = ran('a') + ran('b') + ['[    8.000000] XENTEST: pause before c']
 		run = report.Run(boot(['a', 'b', 'c'], body, 0))
@@ -93,12 +115,13 @@ class Blame(unittest.TestCase):
 
 class Failing(unittest.TestCase):
 	def test_plain_entries_but_dmesg(self):
-		path = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'xentest-failing.txt')
-		with open(path, 'w') as f:
+		with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
 			f.write('# comment\ndmesg\nteardown.*  # a glob\nskip: faults.*\nvma.x\n')
-		fails, _ = report.read_expected(path)
-		self.assertEqual(sorted(fails - {'dmesg', 'boot'}), ['teardown.*', 'vma.x'])
-		os.unlink(path)
+			f.flush()
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				report.failing(f.name)
+		self.assertEqual(out.getvalue(), 'teardown.*\nvma.x\n')
 
 
 if __name__ == '__main__':
