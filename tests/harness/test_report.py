@@ -106,11 +106,34 @@ class Blame(unittest.TestCase):
 		self.assertEqual(status, 'FAIL')
 		self.assertTrue(reason.startswith('grant.c:12:a:Expected 1 == 0; dom0 crashed'))
 
+	def test_crash_before_any_test_then_boot_again(self):
+		early = ['[    4.154234] Kernel panic - not syncing: Fatal exception in interrupt']
+		first = ['[    4.000000] XENTEST: begin 6.12.0'][:0] + early + ['XENTEST-HOST: boot 1 exit 2']
+		run = report.Run(first + boot(['a'], ran('a'), 0))
+		self.assertNotIn('boot', run.results)
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+		self.assertEqual(report.Run(first).results['boot'][0], 'FAIL')
+
 	def test_pause_counts_every_started_test(self):
 		body = ran('a') + ran('b') + ['[    8.000000] XENTEST: pause before c']
 		run = report.Run(boot(['a', 'b', 'c'], body, 0))
 		self.assertEqual(run.done, [2])
 		self.assertEqual(run.results['c'], ('FAIL', 'no result'))
+
+
+class Compare(unittest.TestCase):
+	def test_listed_test_that_never_ran_is_no_expected_failure(self):
+		run = report.Run(boot(['a', 'b'], ran('a') + ['[    8.000000] XENTEST: pause before b'], 0))
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, 'console.log'), 'w') as f:
+				f.write('\n'.join(run.lines) + '\n')
+			with open(os.path.join(d, 'list.txt'), 'w') as f:
+				f.write('b\n')
+			with contextlib.redirect_stdout(io.StringIO()):
+				counts = report.compare(d, os.path.join(d, 'list.txt'))
+		self.assertEqual(counts['failed'], 1)
+		self.assertEqual(counts['xfail'], 0)
 
 
 class Failing(unittest.TestCase):
