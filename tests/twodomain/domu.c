@@ -140,6 +140,7 @@ int read_grants(const struct domu *d, struct grants *g)
 	*end = '\0';
 	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n")) {
 		unsigned long ref, mapper;
+		unsigned int pin, i;
 		char *s;
 
 		s = strstr(line, "grant-table for remote d");
@@ -150,7 +151,8 @@ int read_grants(const struct domu *d, struct grants *g)
 			continue;
 		}
 		s = strstr(line, "[0x");
-		if (!s || sscanf(s, "[0x%lx] %lu", &ref, &mapper) != 2)
+		if (!s || sscanf(s, "[0x%lx] %lu 0x%*x 0x%x", &ref, &mapper,
+				  &pin) != 3)
 			continue;
 		g->total++;
 		if (table == 0)
@@ -160,6 +162,9 @@ int read_grants(const struct domu *d, struct grants *g)
 		g->domu++;
 		if (is_ref(d, ref)) {
 			g->ours++;
+			/* Host write, host read, device write, device read. */
+			for (i = 0; i < 4; i++)
+				g->ours_pins += (pin >> (8 * i)) & 0xff;
 			if (mapper != 0)
 				g->ours_not_dom0++;
 		}
@@ -173,6 +178,7 @@ out:
 static bool same_grants(const struct grants *a, const struct grants *b)
 {
 	return a->dom0 == b->dom0 && a->domu == b->domu &&
+	       a->ours_pins == b->ours_pins &&
 	       a->ours == b->ours && a->total == b->total &&
 	       a->domu_table == b->domu_table;
 }
@@ -381,4 +387,11 @@ int domu_log_trouble(const char *name)
 	}
 	fclose(f);
 	return n;
+}
+
+long gntdev_held_pages(void)
+{
+	char *val = read_file("/sys/module/xen_gntdev/parameters/held_pages");
+
+	return val ? atol(val) : -1;
 }

@@ -30,6 +30,7 @@ struct grants {
 	long dom0;		/* entries in dom0's own table */
 	long domu;		/* entries in the domU's table */
 	long ours;		/* of those, under the domU's published refs */
+	long ours_pins;		/* ... their mappings (Xen's pin counts) */
 	long ours_not_dom0;	/* ... mapped by another domain than dom0 */
 	long total;		/* every table */
 	bool domu_table;	/* Xen still has the domU's table */
@@ -62,5 +63,7 @@ long memtotal_kb(void);
 long memtotal_kb_settled(long want);
 /* How many lines of domU @name's console log mean trouble (printed). */
 int domu_log_trouble(const char *name);
+/* Pages gntdev holds for grants lost to failed unmaps; -1 if unknown. */
+long gntdev_held_pages(void);
 
 #endif

@@ -2,12 +2,12 @@
 /*
  * The grant teardown cases on a real second domain's frames.
  *
- * Two PV domUs (tests/twodomain/setup, domu-init, gntshare.c) grant
- * pages to dom0 with gntalloc and publish the refs in xenstore; dom0 maps
- * them here with gntdev (the domU's domid), so every grant PTE points at
- * a foreign frame, which Xen refuses to take as an ordinary mapping when
- * a PTE is copied, moved or dropped: the cases that a self-grant (domid
- * 0, the kernel's selftests) lets pass.
+ * PV domUs (tests/twodomain/setup, domu-init, gntshare.c) grant pages
+ * to dom0 with gntalloc and publish the refs in xenstore; dom0 maps them
+ * here with gntdev (the domU's domid), so every grant PTE points at a
+ * foreign frame, which Xen refuses to take as an ordinary mapping when a
+ * PTE is copied, moved or dropped: the cases that a self-grant (domid 0,
+ * the kernel's selftests) lets pass.
  *
  * Each test reads Xen's grant dump (debug key 'g', through libxenctrl)
  * per domain: the entries it maps must be active in the domU's table
@@ -16,10 +16,13 @@
  * over (and deferred unmaps had their time) the domU's refs are inactive
  * again.  The domU checks its pages on command (gntshare's "check"),
  * frees its grants ("free": no "still in use"), and the last tests
- * destroy both domUs, one while dom0 still holds a mapping pinned, and
+ * destroy the domUs, one while dom0 still holds a mapping pinned, and
  * check that nothing is left: no active grant entry, only dom0 in
  * `xl list`, dom0's MemTotal as before the domUs, no WARN or BUG in the
- * domUs' console logs.
+ * domUs' console logs.  The exception is a third domU whose grants the
+ * "lost" tests lose on purpose, with failed unmaps (fault injection):
+ * it stays, dying, with exactly those grants mapped, and gntdev holds
+ * their pages.
  *
  * A harness test of tests/ (scripts/mkinitramfs-xl.sh), with the
  * kernel's kselftest_harness.h.
@@ -49,6 +52,7 @@ typedef uint16_t domid_t;
 #define NR_PROCESSES	8
 #define DOMU		"gnttest-a"	/* the teardown cases */
 #define DOMU_PINNED	"gnttest-b"	/* destroyed while dom0 pins a page */
+#define DOMU_LOST	"gnttest-lost"	/* grants lost to failed unmaps */
 
 static void fill_pattern(unsigned char *p, unsigned long len,
 			 unsigned int seed)
@@ -108,7 +112,7 @@ static int gntdev_map(const struct domu *d, unsigned char **map)
 {
 	struct ioctl_gntdev_map_grant_ref *op;
 	unsigned int i;
-	int fd, ret = -1;
+	int fd, err, ret = -1;
 
 	*map = MAP_FAILED;
 	fd = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC);
@@ -129,8 +133,10 @@ static int gntdev_map(const struct domu *d, unsigned char **map)
 	if (*map != MAP_FAILED)
 		ret = 0;
 out:
+	err = errno;
 	free(op);
 	close(fd);	/* the mapping keeps gntdev's file */
+	errno = err;
 	return ret;
 }
 
@@ -505,6 +511,223 @@ TEST_F(foreign, dofork_child_gets_no_grant)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * The owner's unmaps of grant PTEs fail (fail_grant_pte_unmap) right
+ * before a zap clears them.  On a domU's frames that is where a page
+ * that dom0 frees while its p2m entry still points at the domU's frame
+ * would let dom0 write into the domU: no page may be freed, the domU's
+ * pages keep their data, and the mappings are lost for good (a release
+ * Xen takes the zap as an implicit unmap and keeps the grant mapped), so
+ * Xen's count of the domU's mappings grows by exactly the lost PTEs and
+ * gntdev holds and counts their pages.  Those grants are never released:
+ * the tests use a domU of their own, which destroy_leaves_nothing
+ * expects to stay behind.
+ */
+#define FAULT_TIMES	1000000L
+
+static int fault_attr_set(const char *attr, const char *name,
+			  const char *value)
+{
+	char path[128];
+	ssize_t len = strlen(value);
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", attr, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, value, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* The attribute's "times" left, -1 if there is no such attribute. */
+static long fault_attr_times(const char *attr)
+{
+	char path[128], *val;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/times", attr);
+	val = read_file(path);
+	return val ? atol(val) : -1;
+}
+
+/* Ready to fail every op of a process that selects itself. */
+static int fault_attr_arm(const char *attr)
+{
+	static const char *const settings[] = {
+		"probability", "0", "task-filter", "Y", "interval", "1",
+		"verbose", "0", "space", "0", NULL
+	};
+	char times[32];
+	int i;
+
+	for (i = 0; settings[i]; i += 2)
+		if (fault_attr_set(attr, settings[i], settings[i + 1]))
+			return -1;
+	snprintf(times, sizeof(times), "%ld", FAULT_TIMES);
+	return fault_attr_set(attr, "times", times);
+}
+
+static int select_self(bool selected)
+{
+	int fd = open("/proc/self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, selected ? "1" : "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* Make the owner's unmaps of grant PTEs fail in this process from now. */
+static int fail_own_unmaps(void)
+{
+	if (fault_attr_set("fail_grant_pte_unmap", "probability", "100"))
+		return -1;
+	return select_self(true);
+}
+
+FIXTURE(lost)
+{
+	struct domu d;
+	struct grants before;
+	long held_before;
+	long lost;		/* grant PTEs the test expects lost */
+};
+
+FIXTURE_SETUP(lost)
+{
+	self->d.domid = 0;
+	if (fault_attr_times("fail_grant_pte_unmap") < 0)
+		SKIP(return, "fail_grant_pte_unmap not available (CONFIG_FAIL_XEN_GRANT_PTES)");
+	ASSERT_EQ(domu_find(DOMU_LOST, &self->d), 0)
+		TH_LOG("no domU %s with published refs (tests/twodomain/setup)",
+		       DOMU_LOST);
+	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0)
+		TH_LOG("reading Xen's grants: %m");
+	self->held_before = gntdev_held_pages();
+	ASSERT_GE(self->held_before, 0)
+		TH_LOG("no /sys/module/xen_gntdev/parameters/held_pages");
+	ASSERT_EQ(fault_attr_arm("fail_grant_kmap"), 0);
+	ASSERT_EQ(fault_attr_arm("fail_grant_pte_unmap"), 0);
+}
+
+FIXTURE_TEARDOWN(lost)
+{
+	struct grants after;
+	char result[160];
+
+	select_self(false);
+	fault_attr_set("fail_grant_kmap", "probability", "0");
+	fault_attr_set("fail_grant_pte_unmap", "probability", "0");
+	if (!self->d.domid)
+		return;
+	ASSERT_EQ(read_grants_settled(&self->d, &after), 0)
+		TH_LOG("reading Xen's grants: %m");
+	EXPECT_EQ(after.ours_pins, self->before.ours_pins + self->lost)
+		TH_LOG("the domU's grants are mapped %ld times, %ld before the test, which lost %ld",
+		       after.ours_pins, self->before.ours_pins, self->lost);
+	EXPECT_EQ(after.ours_not_dom0, 0);
+	EXPECT_EQ(after.dom0, self->before.dom0);
+	EXPECT_EQ(gntdev_held_pages(), self->held_before + self->lost);
+	EXPECT_TRUE(domu_command(&self->d, "check 1", result, sizeof(result)))
+		TH_LOG("the domU's pages changed: %s", result);
+}
+
+/*
+ * The owner's unmaps of @pages grant PTEs failed before a zap cleared
+ * them, and gntdev holds their pages; the teardown checks Xen's side.
+ */
+#define EXPECT_LOST(pages) do {						\
+	self->lost = (pages);						\
+	EXPECT_EQ(fault_attr_times("fail_grant_pte_unmap"),		\
+		  FAULT_TIMES - self->lost)				\
+		TH_LOG("the owner's unmaps did not all fail");		\
+	EXPECT_EQ(gntdev_held_pages(), self->held_before + self->lost);	\
+} while (0)
+
+TEST_F(lost, unmap_fails_then_munmap)
+{
+	unsigned char *map;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0) TH_LOG("gntdev map: %m");
+	ASSERT_EQ(fail_own_unmaps(), 0);
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+	ASSERT_EQ(select_self(false), 0);
+	EXPECT_LOST(self->d.pages);
+}
+
+/* The half that stays keeps the domU's data and unmaps cleanly later. */
+TEST_F(lost, unmap_fails_then_partial_munmap)
+{
+	unsigned long half = self->d.pages / 2 * PAGE;
+	unsigned char *map;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0) TH_LOG("gntdev map: %m");
+	ASSERT_EQ(fail_own_unmaps(), 0);
+	ASSERT_EQ(munmap(map + half, half), 0);
+	ASSERT_EQ(select_self(false), 0);
+	EXPECT_TRUE(check_pattern(map, half, 1))
+		TH_LOG("the half left mapped reads back wrong");
+	ASSERT_EQ(munmap(map, half), 0);
+	EXPECT_LOST(self->d.pages / 2);
+}
+
+/* The anonymous mapping that replaces the grants is dom0's alone. */
+TEST_F(lost, unmap_fails_then_map_fixed)
+{
+	unsigned long len = self->d.pages * PAGE;
+	unsigned char *map, *anon;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0) TH_LOG("gntdev map: %m");
+	ASSERT_EQ(fail_own_unmaps(), 0);
+	anon = mmap(map, len, PROT_READ | PROT_WRITE,
+		    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_EQ(select_self(false), 0);
+	ASSERT_EQ(anon, map) TH_LOG("mmap MAP_FIXED: %m");
+	EXPECT_EQ(anon[len - 1], 0);
+	fill_pattern(anon, len, 8);
+	EXPECT_TRUE(check_pattern(anon, len, 8));
+	ASSERT_EQ(munmap(anon, len), 0);
+	EXPECT_LOST(self->d.pages);
+}
+
+/* MADV_DONTNEED zaps the range and keeps the VMA, which goes later. */
+TEST_F(lost, unmap_fails_then_dontneed)
+{
+	unsigned char *map;
+
+	ASSERT_EQ(gntdev_map(&self->d, &map), 0) TH_LOG("gntdev map: %m");
+	ASSERT_EQ(fail_own_unmaps(), 0);
+	ASSERT_EQ(madvise(map, self->d.pages * PAGE, MADV_DONTNEED), 0);
+	ASSERT_EQ(select_self(false), 0);
+	ASSERT_EQ(munmap(map, self->d.pages * PAGE), 0);
+	EXPECT_LOST(self->d.pages);
+}
+
+/*
+ * The kernel map of one page fails, and so do the unmaps of the grant
+ * PTEs mapped already: the failed mmap's zap clears them.
+ */
+TEST_F(lost, unmap_fails_in_failed_mmap)
+{
+	unsigned char *map;
+
+	ASSERT_EQ(fault_attr_set("fail_grant_kmap", "times", "1"), 0);
+	ASSERT_EQ(fault_attr_set("fail_grant_kmap", "probability", "100"), 0);
+	ASSERT_EQ(fail_own_unmaps(), 0);
+	EXPECT_NE(gntdev_map(&self->d, &map), 0);
+	EXPECT_EQ(errno, EINVAL);
+	ASSERT_EQ(select_self(false), 0);
+	ASSERT_EQ(map, MAP_FAILED);
+	EXPECT_EQ(fault_attr_times("fail_grant_kmap"), 0)
+		TH_LOG("the injected failure did not fire");
+	EXPECT_LOST(self->d.pages);
+}
+
+/* ------------------------------------------------------------------ */
+
 /* The domUs themselves: no state of dom0's around these. */
 FIXTURE(domu)
 {
@@ -578,13 +801,44 @@ TEST_F_TIMEOUT(domu, destroy_while_pinned, 120)
 	EXPECT_EQ(domu_log_trouble(d.name), 0);
 }
 
-/* The last domU goes: no grant, no domain, no page of dom0's is left. */
+/*
+ * Destroy domU @name.  One whose grants dom0 lost stays, dying, with
+ * those grants mapped: the number of its active entries, or -1.
+ */
+static long destroy_domu(struct __test_metadata *_metadata, const char *name)
+{
+	char list[1024], cmd[96];
+	struct grants g;
+	struct domu d;
+
+	if (domu_find(name, &d) || read_grants_settled(&d, &g))
+		return -1;
+	snprintf(cmd, sizeof(cmd), XL " destroy %s 2>&1", d.name);
+	EXPECT_EQ(run(cmd, list, sizeof(list)), 0) TH_LOG("%s: %s", cmd, list);
+	if (!g.ours) {
+		EXPECT_TRUE(domain_gone(d.domid, 60, list, sizeof(list)))
+			TH_LOG("d%u is still there after 60 s", d.domid);
+		EXPECT_EQ(domu_log_trouble(d.name), 0);
+		return 0;
+	}
+	EXPECT_FALSE(domain_gone(d.domid, 5, list, sizeof(list)))
+		TH_LOG("d%u is gone with %ld grants active", d.domid, g.ours);
+	TH_LOG("d%u stays: dom0 lost %ld mappings of %ld of its grants",
+	       d.domid, g.ours_pins, g.ours);
+	return g.ours;
+}
+
+/*
+ * The last domUs go: no grant, no domain, no page of dom0's is left but
+ * the domU whose grants dom0 lost (fixture "lost"), and the pages
+ * gntdev holds for them.
+ */
 TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
 {
 	char list[1024], cmd[96], *val;
 	struct grants g;
 	struct domu d;
-	long before = -1, now = -1;
+	long before = -1, now = -1, lost, held;
 	bool listed;
 
 	/*
@@ -603,20 +857,30 @@ TEST_F_TIMEOUT(domu, destroy_leaves_nothing, 120)
 	EXPECT_EQ(run(cmd, list, sizeof(list)), 0) TH_LOG("%s: %s", cmd, list);
 	EXPECT_TRUE(domain_gone(d.domid, 60, list, sizeof(list)))
 		TH_LOG("d%u is still there after 60 s", d.domid);
-	EXPECT_EQ(xl_list(list, sizeof(list), 0, &listed), 1)
-		TH_LOG("xl list shows more than dom0:\n%s", list);
+	EXPECT_EQ(domu_log_trouble(d.name), 0);
+	lost = destroy_domu(_metadata, DOMU_LOST);
+	ASSERT_GE(lost, 0) TH_LOG("no domU %s", DOMU_LOST);
+	EXPECT_EQ(xl_list(list, sizeof(list), 0, &listed), 1 + !!lost)
+		TH_LOG("xl list shows more than dom0%s:\n%s",
+		       lost ? " and " DOMU_LOST : "", list);
 	EXPECT_TRUE(listed) TH_LOG("xl list shows no dom0:\n%s", list);
 	ASSERT_EQ(read_grants(NULL, &g), 0);
-	EXPECT_EQ(g.total, 0) TH_LOG("Xen holds %ld active grant entries",
-				     g.total);
+	EXPECT_EQ(g.total, lost) TH_LOG("Xen holds %ld active grant entries",
+					g.total);
+	/* A kernel without the counter holds no page. */
+	held = gntdev_held_pages();
+	if (held < 0) {
+		TH_LOG("no held_pages in xen_gntdev: no page held");
+		held = 0;
+	}
+	EXPECT_EQ(!!held, !!lost) TH_LOG("gntdev holds %ld pages", held);
 	val = read_file(RUN_DIR "memtotal");
 	ASSERT_NE(val, NULL);
-	before = atol(val);
+	before = atol(val) - held * (PAGE / 1024);
 	now = memtotal_kb_settled(before);
 	EXPECT_EQ(now, before)
-		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before the domUs",
-		       now, before);
-	EXPECT_EQ(domu_log_trouble(d.name), 0);
+		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before the domUs less %ld pages gntdev holds",
+		       now, before, held);
 }
 
 TEST_HARNESS_MAIN
