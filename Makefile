@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain bisect-check deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -30,6 +30,10 @@ bench-io:
 # both kernels; `make test` runs them too.
 twodomain:
 	$(S)/run-twodomain.sh
+
+# Every patch of the series built on its own (its objects, W=1).
+bisect-check:
+	$(S)/bisect-check.sh
 
 deps:
 	$(S)/deps.sh
