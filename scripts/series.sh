@@ -31,6 +31,39 @@ unexported_commits() {
 		done
 }
 
+# patches/0000-cover-letter.patch, as git format-patch --cover-letter
+# writes it (shortlog, diffstat), its subject and text from
+# patches/cover-letter.txt (first line: the subject), Cc: whom
+# get_maintainer.pl names for the series.  Not in patches/series:
+# apply and check skip it.
+cover_letter() {
+	local tmp cc=()
+	tmp=$(mktemp -d)
+	while read -r who; do
+		cc+=("--cc=$who")
+	done < <(cd "$SRC_DOM0" && series_files | sed "s|^|$patches/|" |
+		xargs scripts/get_maintainer.pl --no-git --no-git-fallback \
+			--no-rolestats 2>/dev/null)
+	# Dated as the last commit, so that an export changes it only when
+	# the series or its text changes.
+	GIT_COMMITTER_DATE=$(git -C "$SRC_DOM0" log -1 --format=%cI) \
+	git -C "$SRC_DOM0" format-patch -q --cover-letter --numbered \
+		--zero-commit --no-signature --subject-prefix=PATCH "${cc[@]}" \
+		-o "$tmp" "$BASE_TAG..HEAD"
+	python3 - "$tmp/0000-cover-letter.patch" "$patches/cover-letter.txt" \
+		"$patches/0000-cover-letter.patch" <<'PY'
+import sys
+cover, text, out = sys.argv[1:]
+subject, _, blurb = open(text).read().partition("\n")
+s = open(cover).read()
+assert "*** SUBJECT HERE ***" in s and "*** BLURB HERE ***" in s
+s = s.replace("*** SUBJECT HERE ***", subject.strip(), 1)
+s = s.replace("*** BLURB HERE ***", blurb.strip(), 1)
+open(out, "w").write(s)
+PY
+	rm -rf "$tmp"
+}
+
 case $cmd in
 apply)
 	[ -d "$SRC_DOM0/.git" ] || "$TOP/scripts/base.sh"
@@ -68,8 +101,10 @@ export)
 		--no-signature --subject-prefix=PATCH -o "$patches" "$BASE_TAG..HEAD"
 	{
 		echo "# Applied in order with git am on top of Debian linux-source-$BASE_VERSION."
-		(cd "$patches" && ls -1 -- *.patch 2>/dev/null) || true
+		(cd "$patches" && ls -1 -- *.patch 2>/dev/null) |
+			grep -v '^0000-cover-letter.patch$' || true
 	} > "$patches/series"
+	cover_letter
 	git -C "$SRC_DOM0" log --reverse --format='  %s' "$BASE_TAG..HEAD"
 	# The work tree is the series now: no need to apply it again.
 	series_stamp > "$SRC_DOM0/.git/applied-series"
