@@ -29,8 +29,8 @@ stage_done
 stage "commit pristine base"
 cd "$SRC_DOM0"
 git init -q -b work
-git config user.name "dom0 harness"
-git config user.email "harness@localhost"
+git config user.name "Xen grant PTE series"
+git config user.email "xen-grant-ptes@invalid"
 git config core.autocrlf false
 git add -A -f .
 GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
