@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain bisect-check deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -34,6 +34,11 @@ twodomain:
 # Every patch of the series built on its own (its objects, W=1).
 bisect-check:
 	$(S)/bisect-check.sh
+
+# The series booted at its cut points (after the fixes, the records, the
+# retry engine): the suite's outcome and the kernel's reports there.
+cut-points:
+	$(S)/cut-points.sh
 
 deps:
 	$(S)/deps.sh
