@@ -5,8 +5,9 @@ Reads DIR/{stock,dom0}-ROUND.csv (grant_bench's "csv," lines, prefixed
 with the kernel and the round), prints the medians of each kernel, the
 ratio series / stock and the run-to-run spread, next to the targets, and
 writes DIR/bench.csv, DIR/bench.txt and DIR/bench.png (gnuplot). The
-eagain rows compare two retry schemes within the series kernel: their
-stock_us and series_us columns hold the serial and the batched figures.
+eagain rows (tests/bench-eagain's program, run after grant_bench) compare
+two retry schemes within the series kernel: their stock_us and series_us
+columns hold the serial and the batched figures.
 """
 import csv
 import glob
@@ -36,7 +37,7 @@ def spread(values):
     return (max(values) - min(values)) / med if med else 0.0
 
 
-def eagain(extra, rows):
+def eagain(extra, rows, series_ran):
     """Serial against batched retries of paged-out grant copies, measured
     in the same (series) kernel, by the percentage of ops held back."""
     runs = {}
@@ -44,6 +45,10 @@ def eagain(extra, rows):
         if row[0] == "dom0" and row[2] in ("eagain_serial", "eagain_batched"):
             runs.setdefault((int(row[3]), row[2]), []).append(float(row[4]))
     lines = []
+    if not runs and series_ran:
+        # tests/init printed why in the series' console logs (no module?)
+        lines.append("eagain: no figures from the series kernel: see its "
+                     "console logs (dom0-*.log)")
     for percent in sorted({p for p, _ in runs}):
         serial = runs.get((percent, "eagain_serial"))
         batched = runs.get((percent, "eagain_batched"))
@@ -122,7 +127,8 @@ def main():
             lines.append("no-grant fork/exit and anon mmap: %s +%d "
                          "(target: 0)" % (name, delta))
 
-    lines += eagain(extra, rows)
+    lines += eagain(extra, rows,
+                    any("dom0" in kinds for kinds in times.values()))
     text = "\n".join(lines)
     print(text)
     open(os.path.join(directory, "bench.txt"), "w").write(text + "\n")

@@ -2,7 +2,9 @@
 # make bench: build a non-debug pair of kernels (the series and the stock
 # base, same config), boot each on the same Xen and QEMU, alternately,
 # BENCH_ROUNDS times (3), run the same benchmark (grant_bench) in both and
-# print a side-by-side table of ratios.  QEMU counts guest time in
+# print a side-by-side table of ratios.  The series also gives the eagain
+# rows (tests/bench-eagain: build-kernel.sh builds its module,
+# build-selftests.sh its program).  QEMU counts guest time in
 # executed instructions (-icount), which keeps one kernel's runs within
 # about 1% of each other under TCG.  Not part of the tests.
 set -euo pipefail

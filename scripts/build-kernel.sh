@@ -3,6 +3,7 @@
 #   dom0   the base plus patches/series (work tree build/src/dom0)
 #   stock  the unpatched base (worktree build/src/stock)
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
+# (with tests/bench-eagain's module where the kernel has fail_grant_eagain)
 # --bench leaves out configs/debug.config, builds in the worktree
 # build/src/bench-<name> and writes build/bench-<name>/.
 set -euo pipefail
@@ -53,3 +54,21 @@ cp "$src/arch/x86/boot/bzImage" "$out/vmlinuz"
 cp "$src/.config" "$out/config"
 kmake INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install
 stage_done
+
+# The benchmark module of make bench's eagain rows lives in the harness
+# (tests/bench-eagain), not in the series.  It needs fail_grant_eagain, so
+# only a kernel with it gets it (not the stock base), built against this
+# very tree: modules_install puts it in extra/ and runs depmod, and
+# mkinitramfs.sh packs it with the others.  Objects go to a copy of the
+# sources, so tests/ stays clean.
+if grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
+	stage "build the eagain benchmark module against $which"
+	obj=$out-bench-eagain-obj
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	cp "$TOP/tests/bench-eagain/Kbuild" "$TOP/tests/bench-eagain/grant-eagain-bench.c" "$obj/"
+	kmake M="$obj" modules
+	kmake M="$obj" INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_DIR=extra \
+		INSTALL_MOD_STRIP=1 modules_install
+	stage_done
+fi
