@@ -71,7 +71,10 @@ PLANNED = re.compile(r'XENTEST: test (\S+)')
 BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
-		 r'refcount_t:|possible circular locking|inconsistent lock state')
+		 r'refcount_t:|possible circular locking|inconsistent lock state|'
+		 r'possible recursive locking|suspicious RCU usage|'
+		 # lockdep switched off: later locking bugs would go unseen.
+		 r'turning off the locking correctness validator')
 # Lockdep reports a locking order that could deadlock: it damages
 # nothing, so it starts no chain of reports that ends in a crash.
 LOCKDEP = re.compile(r'possible circular locking|inconsistent lock state')
