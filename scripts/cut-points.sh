@@ -20,8 +20,9 @@ set -euo pipefail
 
 # NAME:subject of the last patch before the cut.
 cuts=(
-	"fixes:xen/gntdev: copy the map index to userspace without priv->lock"
-	"records:x86/xen: add KUnit tests for the grant PTE records"
+	"fixes:xen/gntdev: hold the pages of grant PTEs that a zap drops after a failed unmap"
+	"records:x86/xen: record grant PTEs and unmap them before their L1 is released"
+	"kunit:x86/xen: add KUnit tests for the grant PTE records"
 	"engine:xen/grant-table: catch callers of the waiting grant ops in atomic context"
 )
 
