@@ -13,7 +13,7 @@
 # Cost on the 2-core machine: the first commit prepares the tree
 # (about a minute with a warm ccache); then each patch takes seconds,
 # more when it touches a header that many of its objects include.
-# Not part of `make test`.
+# `make test` runs it after the suites.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

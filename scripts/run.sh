@@ -5,7 +5,8 @@
 #   run.sh --all  every test: series hygiene (each patch applies in order,
 #                 checkpatch --strict --no-signoff), then the same suite on
 #                 the series and on the stock base, each checked against
-#                 its expected-failures list
+#                 its expected-failures list, and every patch built on its
+#                 own (scripts/bisect-check.sh)
 # After each kind's suite come the boots of $extra_boots below and the
 # two-domain boot (scripts/run-twodomain-boot.sh), each with its own
 # results directory and list.
@@ -57,5 +58,12 @@ for kind in "${kinds[@]}"; do
 	XENTEST_ARGS= TIMEOUT= "$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 done
+# Every patch built on its own, with W=1 (the dom0 kernel's .config,
+# which the loop above wrote).
+bisect=ok
+if [ "${#kinds[@]}" -gt 1 ]; then
+	"$S/bisect-check.sh" || bisect=failed
+fi
 echo "==> total $(($(date +%s) - start))s"
 "$S/report.py" check "${checks[@]}"
+[ "$bisect" = ok ] || die "a patch does not build on its own: $BUILD/bisect/report.txt"
