@@ -122,6 +122,19 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.results['c'], ('FAIL', 'no result'))
 
 
+	def test_lockdep_switched_off_fails_the_run(self):
+		# A lock lockdep cannot key (one on the stack, at boot) turns
+		# lockdep off for the rest of the boot: no test is to blame,
+		# but the run must fail, or later locking bugs go unseen.
+		off = ['[    3.000000] INFO: trying to register non-static key.',
+		       '[    3.000001] turning off the locking correctness validator.']
+		lines = ['[    2.000000] XENTEST: begin 6.12.0'] + off
+		lines += boot(['a'], ran('a'), 0)[1:]
+		run = report.Run(lines)
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+
+
 class Compare(unittest.TestCase):
 	def test_listed_test_that_never_ran_is_no_expected_failure(self):
 		run = report.Run(boot(['a', 'b'], ran('a') + ['[    8.000000] XENTEST: pause before b'], 0))
