@@ -35,8 +35,9 @@ twodomain:
 bisect-check:
 	$(S)/bisect-check.sh
 
-# The series booted at its cut points (after the fixes, the records, the
-# retry engine): the suite's outcome and the kernel's reports there.
+# The series booted at its cut points (after the fixes, the records, their
+# KUnit tests, the retry engine): the suite's outcome and the kernel's
+# reports there.
 cut-points:
 	$(S)/cut-points.sh
 

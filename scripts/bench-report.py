@@ -111,9 +111,9 @@ def main():
         if row[0] == "dom0" and row[2] == "hypercalls" and \
                 row[3] == "exit" and row[4] == "512":
             lines.append("unmap hypercalls per exit with a full PTE page "
-                         "of grants: %s (gntdev's notifier, one per run of "
-                         "grants; the page-table layer's safety net takes "
-                         "at most 8)" % row[5])
+                         "of grants: %s (gntdev's notifier, one per 64 grants "
+                         "of a PTE page, as does the page-table layer's "
+                         "safety net)" % row[5])
         if row[2] == "grants_after_exit" and row[4] != row[5]:
             lines.append("%s: %s grants still active right after the exit "
                          "with %s pages (before: %s)" % (row[0], row[4],

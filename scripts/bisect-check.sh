@@ -25,6 +25,8 @@ git -C "$SRC_DOM0" diff --quiet HEAD ||
 	die "$SRC_DOM0 has uncommitted changes: commit or export them first"
 
 mkdir -p "$out"
+# No table of an earlier run survives a run that stops early.
+rm -f "$out/report.txt"
 [ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$BASE_TAG"
 git -C "$src" checkout -q --detach "$BASE_TAG"
 cp "$config" "$src/.config"

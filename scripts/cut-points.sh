@@ -64,7 +64,7 @@ for cut in "${cuts[@]}"; do
 	# No list: every test runs in order, and a crash resumes after it.
 	ISOLATE=/dev/null "$TOP/scripts/run-suite.sh" "$out" |
 		tail -n 3 || true
-	reports=$(grep -cE 'WARNING:|BUG:|Oops|Bad page state|Bad rss-counter|possible circular locking|INFO: task .* blocked' \
+	reports=$(grep -cE 'WARNING:|BUG:|Oops|Bad page state|Bad rss-counter|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|turning off the locking correctness validator|INFO: task .* blocked' \
 		"$out/console.log" || true)
 	summary=$(grep -E '^(PASS|FAIL|SKIP) ' "$out/results.txt" |
 		awk '{ n[$1]++ } END { printf "%d passed, %d failed, %d skipped",

@@ -75,9 +75,12 @@ BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'possible recursive locking|suspicious RCU usage|'
 		 # lockdep switched off: later locking bugs would go unseen.
 		 r'turning off the locking correctness validator')
-# Lockdep reports a locking order that could deadlock: it damages
-# nothing, so it starts no chain of reports that ends in a crash.
-LOCKDEP = re.compile(r'possible circular locking|inconsistent lock state')
+# Lockdep reports a locking order that could deadlock, or switches
+# itself off: that damages nothing, so it starts no chain of reports
+# that ends in a crash.
+LOCKDEP = re.compile(r'possible circular locking|inconsistent lock state|'
+		     r'possible recursive locking|suspicious RCU usage|'
+		     r'turning off the locking correctness validator')
 # The process a report names: "BUG: Bad page state in process NAME  pfn:",
 # "CPU: 0 UID: 0 PID: 42 Comm: NAME Tainted: ..." or "... Comm: NAME Not
 # tainted".

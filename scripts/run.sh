@@ -66,4 +66,4 @@ if [ "${#kinds[@]}" -gt 1 ]; then
 fi
 echo "==> total $(($(date +%s) - start))s"
 "$S/report.py" check "${checks[@]}"
-[ "$bisect" = ok ] || die "a patch does not build on its own: $BUILD/bisect/report.txt"
+[ "$bisect" = ok ] || die "bisect-check failed: a patch does not build on its own ($BUILD/bisect/report.txt), or the check could not run (its output above)"

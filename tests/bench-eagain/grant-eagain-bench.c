@@ -60,9 +60,10 @@ static void grant_eagain_bench_prepare(struct grant_eagain_bench *b)
 
 /*
  * The retry of Linux 6.12 (gnttab_retry_eagain_gop()): one hypercall for
- * the batch, then each paged-out op on its own, re-issued after sleeps of
- * 1, 2, ... 255 ms.  Built on gnttab_batch_copy_nosleep() so that
- * fail_grant_eagain holds its ops back just as it does the batched ones.
+ * the batch, then each paged-out op on its own, re-issued at once and
+ * then after sleeps of 1, 2, ... 255 ms, given up after the last sleep.
+ * Built on gnttab_batch_copy_nosleep() so that fail_grant_eagain holds
+ * its ops back just as it does the batched ones.
  */
 static void grant_eagain_bench_serial(struct grant_eagain_bench *b)
 {
@@ -71,14 +72,16 @@ static void grant_eagain_bench_serial(struct grant_eagain_bench *b)
 
 	gnttab_batch_copy_nosleep(b->ops, GRANT_EAGAIN_OPS, GNTTAB_ISSUE);
 	for (op = b->ops; op < b->ops + GRANT_EAGAIN_OPS; op++) {
-		for (delay = 1; op->status == GNTST_eagain; delay++) {
-			if (delay == 256) {
-				gnttab_batch_copy_nosleep(op, 1, GNTTAB_GIVE_UP);
-				break;
-			}
-			msleep(delay);
+		if (op->status != GNTST_eagain)
+			continue;
+		delay = 1;
+		do {
 			gnttab_batch_copy_nosleep(op, 1, GNTTAB_RETRY);
-		}
+			if (op->status == GNTST_eagain)
+				msleep(delay++);
+		} while (op->status == GNTST_eagain && delay < 256);
+		if (op->status == GNTST_eagain)
+			gnttab_batch_copy_nosleep(op, 1, GNTTAB_GIVE_UP);
 	}
 }
 

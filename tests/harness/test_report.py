@@ -121,11 +121,11 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.done, [2])
 		self.assertEqual(run.results['c'], ('FAIL', 'no result'))
 
-
 	def test_lockdep_switched_off_fails_the_run(self):
-		# A lock lockdep cannot key (one on the stack, at boot) turns
-		# lockdep off for the rest of the boot: no test is to blame,
-		# but the run must fail, or later locking bugs go unseen.
+		# A lock lockdep cannot key (one on the stack, in KUnit before
+		# the first test) turns lockdep off for the rest of the boot: no
+		# test is to blame, but the run must fail, or later locking bugs
+		# go unseen.
 		off = ['[    3.000000] INFO: trying to register non-static key.',
 		       '[    3.000001] turning off the locking correctness validator.']
 		lines = ['[    2.000000] XENTEST: begin 6.12.0'] + off
@@ -133,6 +133,14 @@ class Blame(unittest.TestCase):
 		run = report.Run(lines)
 		self.assertEqual(run.results['a'], ('PASS', ''))
 		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+
+	def test_lockdep_switched_off_starts_no_chain(self):
+		off = ['[    5.500000] turning off the locking correctness validator.']
+		body = ran('a')[:2] + off + ran('a')[2:] + start('b') + BAD_PAGE + CRASH
+		run = report.Run(boot(['a', 'b'], body, 2))
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertEqual(run.done, [2])
 
 
 class Compare(unittest.TestCase):
