@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain debian bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -30,6 +30,12 @@ bench-io:
 # both kernels; `make test` runs them too.
 twodomain:
 	$(S)/run-twodomain.sh
+
+# The series with Debian's own amd64 configuration (gntdev and the
+# backends as modules, ZONE_DEVICE, no debug options), as shipped and
+# with a test fragment: the suite and the two-domain boot on each.
+debian:
+	$(S)/run-debian.sh
 
 # Every patch of the series built on its own (its objects, W=1).
 bisect-check:

@@ -7,10 +7,10 @@ set -euo pipefail
 tarball=/usr/src/linux-source-6.12.tar.xz
 have=$(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null || true)
 [ -n "$have" ] || die "linux-source-6.12 is not installed (run scripts/deps.sh)"
-if [ "$have" != "$BASE_VERSION" ]; then
-	echo "warning: BASE pins $BASE_VERSION but apt installed $have;" \
-	     "going on if patches/series still applies" >&2
-fi
+# The series, its tests and its package name the base they were built
+# from: another version is an error, not a warning.
+[ "$have" = "$BASE_VERSION" ] ||
+	die "BASE pins linux-source-6.12 $BASE_VERSION but $have is installed (run scripts/deps.sh)"
 
 if [ -d "$SRC_DOM0/.git" ] && [ "$(cat "$SRC_DOM0/.git/base-version" 2>/dev/null)" = "$have" ]; then
 	echo "base $have already extracted in $SRC_DOM0"

@@ -1,7 +1,12 @@
 #!/bin/bash
-# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock [--bench]
+# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock|debian|debian-test [--bench]
 #   dom0   the base plus patches/series (work tree build/src/dom0)
 #   stock  the unpatched base (worktree build/src/stock)
+#   debian, debian-test
+#          the series with Debian's own amd64 configuration, reduced to
+#          the modules a dom0 under the harness loads, as shipped or with
+#          configs/debian-test.config (scripts/debian-config.sh); built
+#          with O=build/KIND-obj from the worktree build/src/debian
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
 # (with tests/bench-eagain's module where the kernel has fail_grant_eagain)
 # --bench leaves out configs/debug.config, builds in the worktree
@@ -11,14 +16,24 @@ set -euo pipefail
 
 which=${1:?usage: build-kernel.sh dom0|stock [--bench]}
 bench=${2:-}
+obj=
 case $which in
 dom0) src=$SRC_DOM0 ;;
 stock) src=$SRC_STOCK ;;
+debian | debian-test) src=$SRC_DOM0 obj=$BUILD/$which-obj ;;
 *) die "unknown kernel '$which'" ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
 [ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
+if [ -n "$obj" ]; then
+	# The series' commit in a worktree without objects (O= needs one),
+	# shared by both Debian variants.
+	commit=$(git -C "$src" rev-parse HEAD)
+	src=$BUILD/src/debian
+	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
+	git -C "$src" checkout -q --detach "$commit"
+fi
 if [ "$bench" = --bench ]; then
 	# A worktree of its own, so that the test kernel's objects stay.
 	commit=$(git -C "$src" rev-parse HEAD)
@@ -30,15 +45,19 @@ if [ "$bench" = --bench ]; then
 fi
 
 jobs=$(nproc)
-kmake() { make -C "$src" -s -j"$jobs" CC="ccache gcc" "$@"; }
+kmake() { make -C "$src" ${obj:+O="$obj"} -s -j"$jobs" CC="ccache gcc" "$@"; }
 
 stage "configure $which kernel"
-# The same fragments for both kernels; merge_config.sh reports any option
-# that did not end up as asked.
-(cd "$src" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m \
-	arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
-	arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
-kmake olddefconfig
+if [ -n "$obj" ]; then
+	"$TOP/scripts/debian-config.sh" "$which" "$src" "$obj"
+else
+	# The same fragments for both kernels; merge_config.sh reports any
+	# option that did not end up as asked.
+	(cd "$src" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m \
+		arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
+		arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
+	kmake olddefconfig
+fi
 stage_done
 
 stage "build $which kernel (ccache: $CCACHE_DIR)"
@@ -50,8 +69,8 @@ stage_done
 stage "install $which kernel and modules to $out"
 rm -rf "$out"
 mkdir -p "$out/modules"
-cp "$src/arch/x86/boot/bzImage" "$out/vmlinuz"
-cp "$src/.config" "$out/config"
+cp "${obj:-$src}/arch/x86/boot/bzImage" "$out/vmlinuz"
+cp "${obj:-$src}/.config" "$out/config"
 kmake INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install
 stage_done
 
@@ -61,7 +80,7 @@ stage_done
 # very tree: modules_install puts it in extra/ and runs depmod, and
 # mkinitramfs.sh packs it with the others.  Objects go to a copy of the
 # sources, so tests/ stays clean.
-if grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
+if [ -z "$obj" ] && grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
 	stage "build the eagain benchmark module against $which"
 	obj=$out-bench-eagain-obj
 	rm -rf "$obj"

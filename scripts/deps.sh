@@ -4,8 +4,12 @@
 # they are missing or older than a day.
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
+# The base kernel and Debian's configuration of it, at the version BASE
+# names, not whatever apt has newest (scripts/base.sh refuses others).
+pinned=(linux-source-6.12 linux-config-6.12)
 pkgs=(
-	linux-source-6.12		# the base kernel (scripts/base.sh)
 	gcc make bc bison flex libelf-dev libssl-dev ccache kmod perl rsync
 	xz-utils git			# kernel build, series handling
 	xen-hypervisor-4.17-amd64 qemu-system-x86	# boot
@@ -21,8 +25,12 @@ for p in "${pkgs[@]}"; do
 	status=$(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 	[ "$status" = "ii " ] || missing+=("$p")
 done
+for p in "${pinned[@]}"; do
+	have=$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$p" 2>/dev/null || true)
+	[ "$have" = "ii $BASE_VERSION" ] || missing+=("$p=$BASE_VERSION")
+done
 if [ ${#missing[@]} -eq 0 ]; then
-	echo "all ${#pkgs[@]} packages installed"
+	echo "all $((${#pkgs[@]} + ${#pinned[@]})) packages installed (base $BASE_VERSION)"
 	exit 0
 fi
 
@@ -37,4 +45,7 @@ fi
 # xen-hypervisor's postinst runs update-grub only when grub is there, so
 # this also works in a container without a boot loader.
 echo "==> apt-get install ${missing[*]}"
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# --allow-downgrades: an upgrade may have moved the base past BASE.  If
+# Debian's archive no longer serves BASE_VERSION, this fails: move BASE to
+# a version it serves and check that patches/series still applies.
+"${sudo[@]}" apt-get install -y -q --no-install-recommends --allow-downgrades "${missing[@]}"

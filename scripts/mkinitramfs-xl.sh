@@ -74,9 +74,14 @@ gcc -Wall -Werror -O2 -static -o "$domu/bin/gntshare" "$src/gntshare.c" \
 gcc -Wall -Werror -O2 -static -o "$domu/bin/xtool" "$src/xtool.c"
 mkdir -p "$domu/lib/modules"
 for ko in xen-blkfront xen-netfront; do
-	find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" \
-		-exec cp {} "$domu/lib/modules/" \;
-	[ -f "$domu/lib/modules/$ko.ko" ] || die "no $ko.ko beside $domu_kernel"
+	# xz-compressed in Debian's configuration; the domU's insmod gets
+	# them plain.
+	f=$(find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" -o -name "$ko.ko.xz")
+	[ -n "$f" ] || die "no $ko.ko beside $domu_kernel"
+	case $f in
+	*.xz) xz -dc "$f" >"$domu/lib/modules/$ko.ko" ;;
+	*) cp "$f" "$domu/lib/modules/" ;;
+	esac
 done
 cp "$src/domu-init" "$domu/init"
 chmod 755 "$domu/init"

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Write the .config of a dom0 kernel built as Debian builds it:
+#   scripts/debian-config.sh debian|debian-test SRC OBJ
+# (OBJ is the O= build directory; SRC stays clean.)
+# Starts from Debian's own amd64 configuration (linux-config-6.12 at the
+# BASE version, config.amd64_none_amd64.xz) and changes only what makes
+# it build in minutes instead of hours, each change printed:
+#   - every module (=m) is off except Xen's own (CONFIG_XEN*), the
+#     block frontend's and backend's, and loop: 4000 drivers nobody
+#     loads in a dom0 under QEMU;
+#   - no debug information (DEBUG_INFO_NONE, so no BTF either): it
+#     changes no code, and makes the build and the package several
+#     times larger.
+# debian-test also merges configs/debian-test.config (debugfs, fault
+# injection, KUnit) for the tests that need them.  Everything else is
+# Debian's: modules compressed with xz, ZONE_DEVICE and with it
+# XEN_UNPOPULATED_ALLOC, memory hotplug, the balloon's hotplug, THP
+# "always", soft-dirty, NR_CPUS=8192.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage="usage: debian-config.sh debian|debian-test SRC OBJ"
+variant=${1:?$usage}
+src=${2:?$usage}
+obj=${3:?$usage}
+debian=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+have=$(dpkg-query -W -f '${Version}' linux-config-6.12 2>/dev/null || true)
+[ "$have" = "$BASE_VERSION" ] ||
+	die "linux-config-6.12 is '${have:-not installed}', BASE pins $BASE_VERSION (run scripts/deps.sh)"
+keep='^CONFIG_(XEN[A-Z0-9_]*|BLK_DEV_LOOP)=m$'
+
+mkdir -p "$obj"
+cfg=$obj/.config
+xzcat "$debian" >"$cfg"
+dropped=$(grep -E '=m$' "$cfg" | grep -cvE "$keep")
+sed -i -E "/$keep/!s/^(CONFIG_[A-Z0-9_]+)=m$/# \1 is not set/" "$cfg"
+{
+	echo "CONFIG_DEBUG_INFO_NONE=y"
+	echo "# CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT is not set"
+	if [ "$variant" = debian-test ]; then
+		grep -v '^#' "$TOP/configs/debian-test.config" | grep .
+	fi
+} >"$obj/fragment.config"
+(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$cfg" "$obj/fragment.config" >/dev/null)
+make -C "$src" -s O="$obj" olddefconfig
+echo "    Debian's amd64 config $have: $dropped modules off," \
+	"$(grep -cE '=m$' "$cfg") kept: $(grep -E '=m$' "$cfg" | sed 's/^CONFIG_//; s/=m$//' | tr '\n' ' ')"
