@@ -16,17 +16,17 @@ set -euo pipefail
 
 which=${1:?usage: build-kernel.sh dom0|stock [--bench]}
 bench=${2:-}
-obj=
+objtree=
 case $which in
 dom0) src=$SRC_DOM0 ;;
 stock) src=$SRC_STOCK ;;
-debian | debian-test) src=$SRC_DOM0 obj=$BUILD/$which-obj ;;
+debian | debian-test) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
 *) die "unknown kernel '$which'" ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
 [ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
-if [ -n "$obj" ]; then
+if [ -n "$objtree" ]; then
 	# The series' commit in a worktree without objects (O= needs one),
 	# shared by both Debian variants.
 	commit=$(git -C "$src" rev-parse HEAD)
@@ -45,11 +45,11 @@ if [ "$bench" = --bench ]; then
 fi
 
 jobs=$(nproc)
-kmake() { make -C "$src" ${obj:+O="$obj"} -s -j"$jobs" CC="ccache gcc" "$@"; }
+kmake() { make -C "$src" ${objtree:+O="$objtree"} -s -j"$jobs" CC="ccache gcc" "$@"; }
 
 stage "configure $which kernel"
-if [ -n "$obj" ]; then
-	"$TOP/scripts/debian-config.sh" "$which" "$src" "$obj"
+if [ -n "$objtree" ]; then
+	"$TOP/scripts/debian-config.sh" "$which" "$src" "$objtree"
 else
 	# The same fragments for both kernels; merge_config.sh reports any
 	# option that did not end up as asked.
@@ -69,8 +69,8 @@ stage_done
 stage "install $which kernel and modules to $out"
 rm -rf "$out"
 mkdir -p "$out/modules"
-cp "${obj:-$src}/arch/x86/boot/bzImage" "$out/vmlinuz"
-cp "${obj:-$src}/.config" "$out/config"
+cp "${objtree:-$src}/arch/x86/boot/bzImage" "$out/vmlinuz"
+cp "${objtree:-$src}/.config" "$out/config"
 kmake INSTALL_MOD_PATH="$out/modules" INSTALL_MOD_STRIP=1 modules_install
 stage_done
 
@@ -80,7 +80,7 @@ stage_done
 # very tree: modules_install puts it in extra/ and runs depmod, and
 # mkinitramfs.sh packs it with the others.  Objects go to a copy of the
 # sources, so tests/ stays clean.
-if [ -z "$obj" ] && grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
+if [ -z "$objtree" ] && grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
 	stage "build the eagain benchmark module against $which"
 	obj=$out-bench-eagain-obj
 	rm -rf "$obj"

@@ -1,0 +1,400 @@
+#!/bin/bash
+# The series compiled in every configuration that compiles its files,
+# with no warning that the base does not have: scripts/compile-matrix.sh
+# (make compile-matrix).
+#
+# The dom0 kernel is one configuration of one architecture; the series'
+# #ifdefs and stubs are compiled only where it is not.  Each row of the
+# table builds, with W=1, the series (worktree build/src/matrix-series at
+# `work`) and the base (build/src/matrix-base at `base`) out of tree
+# (O=build/matrix/obj/ROW-series|-base), in the same configuration:
+#   pv-nosplit   x86_64 PV dom0 without split PTE locks (no XEN_PV_GRANT_PTES)
+#   hvm          x86_64 Xen without PV (PVHVM, PVH dom0)
+#   pv-nogntdev  x86_64 PV dom0 without gntdev
+#   pv-nofault   x86_64 PV dom0 without fault injection
+#   i386         32-bit x86 with PAE (PVHVM)
+#   arm64        arm64, cross-compiled
+# Each is a defconfig, the kernel's Xen fragments (make xen.config), for
+# the PV rows the dom0 kernel's fragments too, then configs/matrix/ROW.config,
+# whose options (and its "#check" lines, which follow from them) are
+# checked in the result; the base gets the series' .config less the
+# series' own options, and must end up with the same values for the rest.
+# What is built: the Xen directories (arch/ARCH/xen/, drivers/xen/, the
+# block and net backends) whole, so that every file including a header
+# the series touches is compiled, and, where the configuration builds
+# them, the other kernel .c files the series touches (mm/) and the
+# other users of <xen/grant_table.h> (the frontends).  A row counts the
+# warnings located in the files the series touches, series and base; a
+# file with more in the series than in the base brings new warnings.
+# Three more rows: sparse (C=2) on the dom0 kernel's configuration
+# (build/dom0/config), kernel-doc -Wall on every .c and .h the series
+# touches, and `make SPHINXDIRS=xen htmldocs` on the series' documents
+# (the base has none: all its warnings are new).
+#
+# Output: build/matrix/report.txt, logs in build/matrix/logs/.  Fails when
+# the series does not build somewhere, brings a new warning or the base
+# does not build (no comparison then).  Every make runs under nice -n 19:
+# on the 2-core machine other kernel builds have priority.  Cost: a
+# prepare per tree and row and the Xen directories; the first run takes
+# long (tens of minutes), a run with a warm ccache and objects dirs
+# some minutes.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/matrix
+logs=$out/logs
+series_src=$BUILD/src/matrix-series
+base_src=$BUILD/src/matrix-base
+dom0_config=$BUILD/dom0/config
+rows=(pv-nosplit hvm pv-nogntdev pv-nofault i386 arm64)
+# The dom0 kernel's fragments (scripts/build-kernel.sh), for the PV rows.
+dom0_fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
+
+[ -f "$dom0_config" ] || die "$dom0_config missing (run scripts/build-kernel.sh dom0)"
+command -v sparse >/dev/null || die "sparse missing (run scripts/deps.sh)"
+command -v aarch64-linux-gnu-gcc >/dev/null ||
+	die "aarch64-linux-gnu-gcc missing (run scripts/deps.sh)"
+
+mkdir -p "$logs" "$out/obj"
+# No table of an earlier run survives a run that stops early.
+rm -f "$out/report.txt" "$logs"/*.log
+
+# Two worktrees of their own, clean (O= builds need a source tree without
+# objects), at the current commits of `work` and `base`.
+series_commit=$(git -C "$SRC_DOM0" rev-parse work)
+base_commit=$(git -C "$SRC_DOM0" rev-parse "$BASE_TAG")
+for t in "$series_src:$series_commit" "$base_src:$base_commit"; do
+	src=${t%%:*} commit=${t#*:}
+	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
+	git -C "$src" checkout -q -f --detach "$commit"
+	git -C "$src" clean -q -fdx
+done
+
+# What the series touches: every file (where warnings count), the kernel
+# .c files among them (the objects a row must build where it can).
+mapfile -t touched < <(git -C "$SRC_DOM0" diff --name-only --diff-filter=AM \
+	"$base_commit" "$series_commit")
+mapfile -t touched_c < <(printf '%s\n' "${touched[@]}" |
+	grep -v '^tools/\|^Documentation/\|^scripts/' | grep '\.c$' || true)
+mapfile -t touched_ch < <(printf '%s\n' "${touched[@]}" | grep '\.[ch]$' || true)
+# Kernel .c files outside arch/ (the arch ones are in the Xen directories)
+# that include the grant-table API the series changes.
+mapfile -t grant_users < <(git -C "$series_src" grep -l \
+	'#include <xen/grant_table.h>' -- '*.c' ':!tools' ':!arch' || true)
+
+# make, at the lowest priority, for tree $1 (series|base) of row $2 (its
+# arch in $arch).  ccache for the target and the host programs.
+kmake() {
+	local tree=$1 row=$2
+	shift 2
+	local src=$series_src
+	[ "$tree" = series ] || src=$base_src
+	local args=(-C "$src" O="$out/obj/$row-$tree" -s -j"$(nproc)" HOSTCC="ccache gcc")
+	case $arch in
+	x86_64) args+=(ARCH=x86_64 CC="ccache gcc") ;;
+	i386) args+=(ARCH=i386 CC="ccache gcc") ;;
+	arm64) args+=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+		CC="ccache aarch64-linux-gnu-gcc") ;;
+	esac
+	nice -n 19 make "${args[@]}" "$@"
+}
+
+# Value of CONFIG_$2 in .config $1: y, m, n (not set or not there) or
+# the string or number.
+config_value() {
+	local v
+	v=$(grep -m1 "^CONFIG_$2=" "$1" | cut -d= -f2- || true)
+	echo "${v:-n}"
+}
+
+# Print options "NAME=VALUE [kind]" (lines "CONFIG_X=v", "# CONFIG_X is
+# not set", "#check CONFIG_X=v" of fragment $2, or "NAME=VALUE" words
+# after $2 when $2 is -) against .config $1; die on any mismatch.  A
+# check may name alternatives: "#check CONFIG_X=y|m".
+check_options() {
+	local cfg=$1 frag=$2 bad=0 name want kind got
+	shift 2
+	{
+		if [ "$frag" = - ]; then
+			printf '%s check\n' "$@"
+		else
+			sed -n -e 's/^CONFIG_\([A-Za-z0-9_]*=.*\)$/\1 asked/p' \
+				-e 's/^# CONFIG_\([A-Za-z0-9_]*\) is not set$/\1=n asked/p' \
+				-e 's/^#check CONFIG_\([A-Za-z0-9_]*=.*\)$/\1 check/p' "$frag"
+		fi
+	} | {
+		while read -r opt kind; do
+			name=${opt%%=*} want=${opt#*=}
+			got=$(config_value "$cfg" "$name")
+			# "y|m": either.
+			if [[ "|$want|" == *"|$got|"* ]]; then
+				printf '    %-40s %s\n' "CONFIG_$name=$got" "($kind)"
+			else
+				printf '    %-40s %s\n' "CONFIG_$name=$got" "(MISMATCH: $kind $want)"
+				bad=1
+			fi
+		done
+		[ "$bad" -eq 0 ]
+	} || die "$cfg: options not as asked"
+}
+
+# The base's .config is the series' less the series' own options: every
+# other value must be the same.
+check_same_config() {
+	local only_base
+	only_base=$(comm -23 <(grep -E '^(# )?CONFIG_' "$2" | sort) \
+		<(grep -E '^(# )?CONFIG_' "$1" | sort))
+	[ -z "$only_base" ] ||
+		die "the base's configuration differs from the series' ($2):
+$only_base"
+}
+
+# Configure row $1 in both trees: series from its fragments, base from
+# the series' .config.
+configure() {
+	local row=$1 frag=$TOP/configs/matrix/$1.config sobj=$out/obj/$1-series
+	local bobj=$out/obj/$1-base inputs=()
+	mkdir -p "$sobj" "$bobj"
+	case $row in
+	sparse)
+		inputs=("$dom0_config")
+		;;
+	*)
+		[ -f "$frag" ] || die "$frag missing"
+		case $arch in
+		x86_64) inputs=(arch/x86/configs/x86_64_defconfig) ;;
+		i386) inputs=(arch/x86/configs/i386_defconfig) ;;
+		arm64) inputs=(arch/arm64/configs/defconfig) ;;
+		esac
+		# `make xen.config`: the generic fragment and the arch's.
+		inputs+=(kernel/configs/xen.config)
+		[ "$arch" = arm64 ] || inputs+=(arch/x86/configs/xen.config)
+		case $row in pv-*) inputs+=("${dom0_fragments[@]}") ;; esac
+		inputs+=("$frag")
+		;;
+	esac
+	inputs+=("$TOP/configs/matrix/common.config")
+	(cd "$series_src" && scripts/kconfig/merge_config.sh -m -O "$sobj" \
+		"${inputs[@]}") >"$logs/$row-series.config.log" 2>&1 ||
+		die "merge_config.sh failed: $logs/$row-series.config.log"
+	kmake series "$row" olddefconfig >>"$logs/$row-series.config.log" 2>&1 ||
+		die "olddefconfig failed: $logs/$row-series.config.log"
+	cp "$sobj/.config" "$bobj/.config"
+	kmake base "$row" olddefconfig >"$logs/$row-base.config.log" 2>&1 ||
+		die "olddefconfig failed: $logs/$row-base.config.log"
+	echo "  options (series .config):"
+	check_options "$sobj/.config" "$TOP/configs/matrix/common.config"
+	if [ "$row" = sparse ]; then
+		check_options "$sobj/.config" - XEN_PV=y XEN_DOM0=y \
+			SPLIT_PTE_PTLOCKS=y XEN_PV_GRANT_PTES=y 'XEN_GNTDEV=y|m' \
+			FAIL_GRANT_EAGAIN=y FAIL_XEN_GRANT_PTES=y
+	else
+		check_options "$sobj/.config" "$frag"
+	fi
+	check_same_config "$sobj/.config" "$bobj/.config"
+}
+
+# W=1 (or sparse) warnings in log $1 located in a file the series touches:
+# "FILE COUNT" lines.  Paths are made relative to the source tree (gcc
+# names them as ccache's CCACHE_BASEDIR or the O= build passes them).
+warnings_per_file() {
+	grep -Eo '^[^ :]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
+		cut -d: -f1 | sed -E 's#^.*/matrix-(series|base)/##; s#^\./##' |
+		sort | uniq -c |
+		awk 'NR == FNR { t[$0] = 1; next } $2 in t { print $2, $1 }' \
+			<(printf '%s\n' "${touched[@]}") - || true
+}
+
+# Build tree $1 of row $2: the Xen directories, and the other candidates
+# that the configuration builds.  Log: $logs/ROW-TREE.log (build),
+# ROW-TREE.sparse.log for the sparse row.  Sets built (the touched .c
+# files whose object exists afterwards).
+build_tree() {
+	local tree=$1 row=$2 obj=$out/obj/$2-$1 log=$logs/$2-$1.log d f
+	local src=$series_src
+	[ "$tree" = series ] || src=$base_src
+	local dirs=(drivers/xen drivers/block/xen-blkback drivers/net/xen-netback)
+	case $arch in
+	arm64) dirs+=(arch/arm64/xen) ;;
+	*) dirs+=(arch/x86/xen) ;;
+	esac
+	kmake "$tree" "$row" prepare >"$logs/$row-$tree.prepare.log" 2>&1 ||
+		return 1
+	# Every object compiled again (from ccache when warm), so that its
+	# warnings are in this run's log.  arm64 builds arch/arm/xen/ from
+	# arch/arm64/xen/.
+	for d in "${dirs[@]}" arch/arm/xen; do
+		[ ! -d "$obj/$d" ] || find "$obj/$d" -name '*.o' -delete
+	done
+	# The candidates outside the directories built whole, and which of
+	# them the configuration builds: kbuild's dry run (make -n) of their
+	# directories compiles exactly those objects that are configured
+	# and missing (all candidates are, now).
+	local cands=() cdirs=() objs=()
+	for f in "${touched_c[@]}" "${grant_users[@]}"; do
+		case $f in arch/*) continue ;; esac
+		for d in "${dirs[@]}"; do
+			case $f in "$d"/*) continue 2 ;; esac
+		done
+		[ -f "$src/$f" ] || continue
+		cands+=("${f%.c}.o")
+		rm -f "$obj/${f%.c}.o"
+	done
+	if [ "${#cands[@]}" -gt 0 ]; then
+		mapfile -t cdirs < <(printf '%s\n' "${cands[@]}" | xargs -n1 dirname | sort -u)
+		kmake "$tree" "$row" -n W=1 "${cdirs[@]/%//}" \
+			>"$logs/$row-$tree.dry-run.log" 2>&1 || return 1
+		mapfile -t objs < <(grep -Eo -- '-c -o [^ ]+\.o' "$logs/$row-$tree.dry-run.log" |
+			awk '{print $3}' | sort -u | grep -Fx -f <(printf '%s\n' "${cands[@]}") || true)
+	fi
+	printf '%s\n' "${objs[@]}" >"$logs/$row-$tree.objects"
+	# The sparse row compiles as the dom0 kernel does, then checks.
+	local status=0 w=(W=1)
+	[ "$row" != sparse ] || w=()
+	# -k: every error of the tree, not only the first.
+	kmake "$tree" "$row" -k "${w[@]}" "${dirs[@]/%//}" "${objs[@]}" >"$log" 2>&1 ||
+		status=1
+	if [ "$status" -eq 0 ] && [ "$row" = sparse ]; then
+		# C=2 checks every object with sparse, compiling nothing.
+		kmake "$tree" "$row" -k C=2 "${dirs[@]/%//}" "${objs[@]}" \
+			>"$logs/$row-$tree.sparse.log" 2>&1 || status=1
+	fi
+	built=()
+	for f in "${touched_c[@]}"; do
+		[ ! -f "$obj/${f%.c}.o" ] || built+=("$f")
+	done
+	return "$status"
+}
+
+report=$out/report.txt
+printf '%-12s %-7s %7s %7s %7s %5s %6s  %s\n' row arch objs series base new secs \
+	status >"$report"
+failed=0
+details=$out/new-warnings.txt
+: >"$details"
+
+# Row $1: counts of warnings per file for series ($2, "FILE COUNT" lines)
+# and base ($3); prints the new ones to $details, echoes their total.
+new_warnings() {
+	local row=$1 f n new=0
+	declare -A b=()
+	while read -r f n; do b[$f]=$n; done <"$3"
+	while read -r f n; do
+		[ "$n" -gt "${b[$f]:-0}" ] || continue
+		new=$((new + n - ${b[$f]:-0}))
+		printf '%s: %s: %d in the series, %d in the base\n' "$row" "$f" \
+			"$n" "${b[$f]:-0}" >>"$details"
+		grep -E "(^|/)$f:[0-9]+:([0-9]+:)? (warning|error|WARNING|ERROR)" \
+			"$4" | sed 's/^/    /' >>"$details" || true
+	done <"$2"
+	echo "$new"
+}
+# Total of the counts in "FILE COUNT" file $1.
+total() { awk '{s += $2} END {print s + 0}' "$1"; }
+# Adds a row: NAME ARCH OBJS SERIES-COUNTS BASE-COUNTS SERIES-LOG SECS STATUS
+add_row() {
+	local new=- sw bw
+	sw=$(total "$4")
+	bw=-
+	if [ -n "$5" ]; then
+		bw=$(total "$5")
+		new=$(new_warnings "$1" "$4" "$5" "$6")
+	else
+		new=$(new_warnings "$1" "$4" /dev/null "$6")
+	fi
+	local status=$8
+	[ "$status" != ok ] || [ "$new" = - ] || [ "$new" -eq 0 ] || status=NEW-WARNINGS
+	[ "$status" = ok ] || failed=$((failed + 1))
+	printf '%-12s %-7s %7s %7s %7s %5s %6s  %s\n' "$1" "$2" "$3" "$sw" "$bw" \
+		"$new" "$7" "$status" >>"$report"
+}
+
+for row in "${rows[@]}" sparse; do
+	case $row in
+	i386 | arm64) arch=$row ;;
+	*) arch=x86_64 ;;
+	esac
+	stage "$row ($arch): configure, then build series and base"
+	t=$(date +%s)
+	configure "$row"
+	status=ok
+	declare -A nbuilt=()
+	for tree in series base; do
+		built=()
+		if build_tree "$tree" "$row"; then
+			:
+		elif [ "$tree" = series ]; then
+			status="FAILED: $logs/$row-series.log"
+		elif [ "$status" = ok ]; then
+			status="BASE-FAILED: $logs/$row-base.log"
+		fi
+		nbuilt[$tree]=${#built[@]}
+		log=$logs/$row-$tree.log
+		[ "$row" != sparse ] || log=$logs/$row-$tree.sparse.log
+		[ -f "$log" ] || : >"$log"
+		warnings_per_file "$log" >"$logs/$row-$tree.warnings"
+		echo "  $tree: built ${built[*]:-none of the touched .c files}"
+	done
+	if [ "${nbuilt[series]}" -eq 0 ]; then
+		status="FAILED: no file of the series built"
+	fi
+	log=$logs/$row-series.log
+	[ "$row" != sparse ] || log=$logs/$row-series.sparse.log
+	add_row "$row" "$arch" "${nbuilt[series]}/${#touched_c[@]}" \
+		"$logs/$row-series.warnings" "$logs/$row-base.warnings" "$log" \
+		$(($(date +%s) - t)) "$status"
+	stage_done
+done
+
+stage "kernel-doc -none -Wall on the series' .c and .h files"
+t=$(date +%s)
+for tree in series base; do
+	src=$series_src
+	[ "$tree" = series ] || src=$base_src
+	: >"$logs/kernel-doc-$tree.log"
+	for f in "${touched_ch[@]}"; do
+		[ ! -f "$src/$f" ] ||
+			(cd "$src" && nice -n 19 scripts/kernel-doc -none -Wall "$f") \
+				>>"$logs/kernel-doc-$tree.log" 2>&1
+	done
+	warnings_per_file "$logs/kernel-doc-$tree.log" >"$logs/kernel-doc-$tree.warnings"
+done
+add_row kernel-doc - "${#touched_ch[@]}" "$logs/kernel-doc-series.warnings" \
+	"$logs/kernel-doc-base.warnings" "$logs/kernel-doc-series.log" \
+	$(($(date +%s) - t)) ok
+stage_done
+
+# The series' documents alone: the base has no Documentation/xen/, and
+# a full htmldocs takes an hour here.  Sphinx's warnings name the .rst
+# (or, through its kernel-doc directives, the .c) file.
+stage "make SPHINXDIRS=xen htmldocs (series)"
+t=$(date +%s)
+status=ok
+log=$logs/htmldocs-series.log
+if ! nice -n 19 make -C "$series_src" O="$out/obj/htmldocs" -s SPHINXDIRS=xen \
+	htmldocs >"$log" 2>&1; then
+	status="FAILED: $log"
+fi
+grep -Eo '^[^ :]+:[0-9]*:? ?(WARNING|ERROR|CRITICAL|SEVERE|warning|error):' "$log" |
+	cut -d: -f1 | sed -E 's#^.*/matrix-series/##' | sort | uniq -c |
+	awk '{print $2, $1}' >"$logs/htmldocs-series.warnings" || true
+add_row htmldocs - "$(find "$series_src/Documentation/xen" -name '*.rst' | wc -l)" \
+	"$logs/htmldocs-series.warnings" "" "$log" $(($(date +%s) - t)) "$status"
+stage_done
+
+{
+	echo
+	echo "objs: the series' ${#touched_c[@]} kernel .c files built (kernel-doc:"
+	echo "files checked; htmldocs: .rst files); series/base: warnings located"
+	echo "in the files the series touches; new: series minus base, per file."
+	echo "series $series_commit, base $base_commit"
+	if [ -s "$details" ]; then
+		echo
+		echo "new warnings:"
+		cat "$details"
+	fi
+} >>"$report"
+cat "$report"
+echo "logs: $logs"
+[ "$failed" -eq 0 ] || die "$failed of the rows fail (build failure or new warnings)"
+echo "the series compiles in every row with no new warning"
