@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain debian bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain debian deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -36,6 +36,15 @@ twodomain:
 # with a test fragment: the suite and the two-domain boot on each.
 debian:
 	$(S)/run-debian.sh
+
+# Debian packages of the series' dom0 kernel (build/deb-dom0; make run
+# and make test build and boot them), and of the series with Debian's
+# whole configuration (hours: scripts/build-deb.sh).
+deb: dom0
+	$(S)/build-deb.sh dom0
+
+deb-debian-full: series-apply
+	$(S)/build-deb.sh debian-full
 
 # Every patch of the series built on its own (its objects, W=1).
 bisect-check:

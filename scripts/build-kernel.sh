@@ -8,9 +8,9 @@
 #          configs/debian-test.config (scripts/debian-config.sh); built
 #          with O=build/KIND-obj from the worktree build/src/debian
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
-# (with tests/bench-eagain's module where the kernel has fail_grant_eagain)
 # --bench leaves out configs/debug.config, builds in the worktree
-# build/src/bench-<name> and writes build/bench-<name>/.
+# build/src/bench-<name> and writes build/bench-<name>/ (with
+# tests/bench-eagain's module where the kernel has fail_grant_eagain).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +25,9 @@ debian | debian-test) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
+# The series' kernel is the one scripts/build-deb.sh packages: its
+# release names it (6.12.N-grantptes).
+[ "$which" != dom0 ] || fragments+=("$TOP/configs/deb.config")
 [ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
 if [ -n "$objtree" ]; then
 	# The series' commit in a worktree without objects (O= needs one),
@@ -45,7 +48,9 @@ if [ "$bench" = --bench ]; then
 fi
 
 jobs=$(nproc)
-kmake() { make -C "$src" ${objtree:+O="$objtree"} -s -j"$jobs" CC="ccache gcc" "$@"; }
+# LOCALVERSION set (empty): without LOCALVERSION_AUTO, a release from a
+# git tree gets no "+" (scripts/setlocalversion).
+kmake() { make -C "$src" ${objtree:+O="$objtree"} -s -j"$jobs" CC="ccache gcc" LOCALVERSION= "$@"; }
 
 stage "configure $which kernel"
 if [ -n "$objtree" ]; then
@@ -80,7 +85,7 @@ stage_done
 # very tree: modules_install puts it in extra/ and runs depmod, and
 # mkinitramfs.sh packs it with the others.  Objects go to a copy of the
 # sources, so tests/ stays clean.
-if [ -z "$objtree" ] && grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
+if [ "$bench" = --bench ] && grep -qx CONFIG_FAIL_GRANT_EAGAIN=y "$out/config"; then
 	stage "build the eagain benchmark module against $which"
 	obj=$out-bench-eagain-obj
 	rm -rf "$obj"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The main job and the full test, one pipeline:
-#   run.sh        install what is needed, build the patched dom0 kernel,
-#                 boot it under Xen in QEMU, run the suite, print the report
+#   run.sh        install what is needed, build the patched dom0 kernel and
+#                 its Debian packages (build/deb-dom0), boot the packaged
+#                 kernel under Xen in QEMU, run the suite, print the report
 #   run.sh --all  every test: series hygiene (each patch applies in order,
 #                 checkpatch --strict --no-signoff), then the same suite on
 #                 the series and on the stock base, each checked against
@@ -41,6 +42,9 @@ fi
 checks=()
 for kind in "${kinds[@]}"; do
 	"$S/build-kernel.sh" "$kind"
+	# The series' kernel as users install it: its Debian packages, whose
+	# kernel and modules replace the build's in build/dom0.
+	[ "$kind" != dom0 ] || "$S/build-deb.sh" dom0
 	"$S/mkinitramfs.sh" "$kind"
 	"$S/run-suite.sh" "$kind" || true
 	checks+=("$kind" "$TOP/tests/expected-failures-$kind.txt")
