@@ -50,6 +50,13 @@ deb-debian-full: series-apply
 bisect-check:
 	$(S)/bisect-check.sh
 
+# The series' files compiled (W=1) in every configuration that compiles
+# them, series against base: no PV, no split PTE locks, no gntdev, no
+# fault injection, i386, arm64; sparse, kernel-doc and its documents too.
+compile-matrix:
+	$(S)/deps.sh --matrix
+	$(S)/compile-matrix.sh
+
 # The series booted at its cut points (after the fixes, the records, their
 # KUnit tests, the retry engine): the suite's outcome and the kernel's
 # reports there.

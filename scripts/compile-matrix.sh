@@ -15,29 +15,33 @@
 #   i386         32-bit x86 with PAE (PVHVM)
 #   arm64        arm64, cross-compiled
 # Each is a defconfig, the kernel's Xen fragments (make xen.config), for
-# the PV rows the dom0 kernel's fragments too, then configs/matrix/ROW.config,
-# whose options (and its "#check" lines, which follow from them) are
+# the PV rows the dom0 kernel's fragments too, then configs/matrix/ROW.config
+# and configs/matrix/common.config (no WERROR: warnings are counted, not
+# fatal), whose options (and "#check" lines, which follow from them) are
 # checked in the result; the base gets the series' .config less the
 # series' own options, and must end up with the same values for the rest.
 # What is built: the Xen directories (arch/ARCH/xen/, drivers/xen/, the
-# block and net backends) whole, so that every file including a header
-# the series touches is compiled, and, where the configuration builds
-# them, the other kernel .c files the series touches (mm/) and the
-# other users of <xen/grant_table.h> (the frontends).  A row counts the
-# warnings located in the files the series touches, series and base; a
-# file with more in the series than in the base brings new warnings.
+# block and net backends) whole, so that the files including a header
+# the series touches are compiled, and, where the configuration builds
+# them (kbuild's dry run says), the other kernel .c files the series
+# touches (mm/) and the other users of <xen/grant_table.h> (frontends).
+# A row counts the warnings located in the files the series touches,
+# series and base; a file with more in the series than in the base
+# brings new warnings, and so does any other file the row compiles.
 # Three more rows: sparse (C=2) on the dom0 kernel's configuration
-# (build/dom0/config), kernel-doc -Wall on every .c and .h the series
-# touches, and `make SPHINXDIRS=xen htmldocs` on the series' documents
-# (the base has none: all its warnings are new).
+# (build/dom0/config, with common.config), kernel-doc -Wall on every .c
+# and .h the series touches, and `make SPHINXDIRS=xen htmldocs` on the
+# series' documents (the base has none: all their warnings are new).
 #
-# Output: build/matrix/report.txt, logs in build/matrix/logs/.  Fails when
-# the series does not build somewhere, brings a new warning or the base
-# does not build (no comparison then).  Every make runs under nice -n 19:
-# on the 2-core machine other kernel builds have priority.  Cost: a
-# prepare per tree and row and the Xen directories; the first run takes
-# long (tens of minutes), a run with a warm ccache and objects dirs
-# some minutes.
+# Output: build/matrix/report.txt (new warnings quoted below the table),
+# logs in build/matrix/logs/.  Fails when the series does not build
+# somewhere, brings a new warning or the base does not build (no
+# comparison then).  Every make runs under nice -n 19: on the 2-core
+# machine other kernel builds have priority.  Cost there, next to
+# another kernel build: some 26 minutes with fresh object directories
+# (a prepare per tree and row), 5 minutes again (every object is
+# compiled again each run, from ccache, so that its warnings are in
+# the logs; sparse is not cached).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -51,13 +55,18 @@ rows=(pv-nosplit hvm pv-nogntdev pv-nofault i386 arm64)
 dom0_fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
 
 [ -f "$dom0_config" ] || die "$dom0_config missing (run scripts/build-kernel.sh dom0)"
-command -v sparse >/dev/null || die "sparse missing (run scripts/deps.sh)"
+command -v sparse >/dev/null || die "sparse missing (run scripts/deps.sh --matrix)"
 command -v aarch64-linux-gnu-gcc >/dev/null ||
-	die "aarch64-linux-gnu-gcc missing (run scripts/deps.sh)"
+	die "aarch64-linux-gnu-gcc missing (run scripts/deps.sh --matrix)"
+command -v sphinx-build >/dev/null || die "sphinx-build missing (run scripts/deps.sh --matrix)"
 
-mkdir -p "$logs" "$out/obj"
-# No table of an earlier run survives a run that stops early.
-rm -f "$out/report.txt" "$logs"/*.log
+mkdir -p "$out/obj"
+# One run at a time: two would build in the same object directories.
+exec 9>"$out/lock"
+flock -n 9 || die "another compile-matrix.sh is running ($out/lock)"
+# No table or log of an earlier run survives a run that stops early.
+rm -rf "$out/report.txt" "$logs"
+mkdir -p "$logs"
 
 # Two worktrees of their own, clean (O= builds need a source tree without
 # objects), at the current commits of `work` and `base`.
@@ -194,15 +203,22 @@ configure() {
 	check_same_config "$sobj/.config" "$bobj/.config"
 }
 
-# W=1 (or sparse) warnings in log $1 located in a file the series touches:
-# "FILE COUNT" lines.  Paths are made relative to the source tree (gcc
-# names them as ccache's CCACHE_BASEDIR or the O= build passes them).
+warning_re='(warning|error|WARNING|ERROR|CRITICAL|SEVERE)'
+# Warnings (and errors) per file in log $1, of the compiler, sparse,
+# kernel-doc or Sphinx: "FILE COUNT" lines.  Paths are made relative to
+# the source tree (the compiler names them as ccache's CCACHE_BASEDIR or
+# the O= build passes them).
 warnings_per_file() {
-	grep -Eo '^[^ :]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
+	grep -Eo "^[^ :]+:([0-9]+:)?([0-9]+:)? $warning_re:" "$1" |
 		cut -d: -f1 | sed -E 's#^.*/matrix-(series|base)/##; s#^\./##' |
-		sort | uniq -c |
-		awk 'NR == FNR { t[$0] = 1; next } $2 in t { print $2, $1 }' \
-			<(printf '%s\n' "${touched[@]}") - || true
+		sort | uniq -c | awk '{print $2, $1}' || true
+}
+# The lines of "FILE COUNT" file $1 whose file the series touches ($2 =
+# in) or does not touch ($2 = out).
+split_counts() {
+	awk -v want="$2" 'NR == FNR { t[$0] = 1; next }
+		(($1 in t) ? "in" : "out") == want' \
+		<(printf '%s\n' "${touched[@]}") "$1"
 }
 
 # Build tree $1 of row $2: the Xen directories, and the other candidates
@@ -267,14 +283,16 @@ build_tree() {
 }
 
 report=$out/report.txt
-printf '%-12s %-7s %7s %7s %7s %5s %6s  %s\n' row arch objs series base new secs \
-	status >"$report"
+row_format='%-12s %-7s %6s %7s %6s %5s %6s %6s  %s\n'
+# shellcheck disable=SC2059 # the format is the one above
+printf "$row_format" row arch objs series base new other secs status >"$report"
 failed=0
 details=$out/new-warnings.txt
 : >"$details"
 
-# Row $1: counts of warnings per file for series ($2, "FILE COUNT" lines)
-# and base ($3); prints the new ones to $details, echoes their total.
+# Row $1: warnings per file, series ($2, "FILE COUNT" lines) and base
+# ($3); prints the new ones, with their lines in the series' log $4, to
+# $details; echoes their total.
 new_warnings() {
 	local row=$1 f n new=0
 	declare -A b=()
@@ -284,29 +302,37 @@ new_warnings() {
 		new=$((new + n - ${b[$f]:-0}))
 		printf '%s: %s: %d in the series, %d in the base\n' "$row" "$f" \
 			"$n" "${b[$f]:-0}" >>"$details"
-		grep -E "(^|/)$f:[0-9]+:([0-9]+:)? (warning|error|WARNING|ERROR)" \
-			"$4" | sed 's/^/    /' >>"$details" || true
+		grep -E " $warning_re:" "$4" | grep -F "$f:" | sed 's/^/    /' \
+			>>"$details" || true
 	done <"$2"
 	echo "$new"
 }
 # Total of the counts in "FILE COUNT" file $1.
 total() { awk '{s += $2} END {print s + 0}' "$1"; }
-# Adds a row: NAME ARCH OBJS SERIES-COUNTS BASE-COUNTS SERIES-LOG SECS STATUS
+# A row of the table: NAME ARCH OBJS SERIES-COUNTS BASE-COUNTS (or "": no
+# base) SERIES-LOG SECS STATUS.  series, base and new are the warnings in
+# the files the series touches; other the new ones in the rest.
 add_row() {
-	local new=- sw bw
-	sw=$(total "$4")
-	bw=-
+	local sw bw=- new other=- status=$8
+	split_counts "$4" in >"$4.in"
+	split_counts "$4" out >"$4.out"
+	sw=$(total "$4.in")
 	if [ -n "$5" ]; then
-		bw=$(total "$5")
-		new=$(new_warnings "$1" "$4" "$5" "$6")
+		split_counts "$5" in >"$5.in"
+		split_counts "$5" out >"$5.out"
+		bw=$(total "$5.in")
+		new=$(new_warnings "$1" "$4.in" "$5.in" "$6")
+		other=$(new_warnings "$1" "$4.out" "$5.out" "$6")
 	else
-		new=$(new_warnings "$1" "$4" /dev/null "$6")
+		new=$(new_warnings "$1" "$4.in" /dev/null "$6")
 	fi
-	local status=$8
-	[ "$status" != ok ] || [ "$new" = - ] || [ "$new" -eq 0 ] || status=NEW-WARNINGS
+	if [ "$status" = ok ] && { [ "$new" -gt 0 ] || [ "${other/-/0}" -gt 0 ]; }; then
+		status=NEW-WARNINGS
+	fi
 	[ "$status" = ok ] || failed=$((failed + 1))
-	printf '%-12s %-7s %7s %7s %7s %5s %6s  %s\n' "$1" "$2" "$3" "$sw" "$bw" \
-		"$new" "$7" "$status" >>"$report"
+	# shellcheck disable=SC2059
+	printf "$row_format" "$1" "$2" "$3" "$sw" "$bw" "$new" "$other" "$7" \
+		"$status" >>"$report"
 }
 
 for row in "${rows[@]}" sparse; do
@@ -375,9 +401,7 @@ if ! nice -n 19 make -C "$series_src" O="$out/obj/htmldocs" -s SPHINXDIRS=xen \
 	htmldocs >"$log" 2>&1; then
 	status="FAILED: $log"
 fi
-grep -Eo '^[^ :]+:[0-9]*:? ?(WARNING|ERROR|CRITICAL|SEVERE|warning|error):' "$log" |
-	cut -d: -f1 | sed -E 's#^.*/matrix-series/##' | sort | uniq -c |
-	awk '{print $2, $1}' >"$logs/htmldocs-series.warnings" || true
+warnings_per_file "$log" >"$logs/htmldocs-series.warnings"
 add_row htmldocs - "$(find "$series_src/Documentation/xen" -name '*.rst' | wc -l)" \
 	"$logs/htmldocs-series.warnings" "" "$log" $(($(date +%s) - t)) "$status"
 stage_done
@@ -386,7 +410,8 @@ stage_done
 	echo
 	echo "objs: the series' ${#touched_c[@]} kernel .c files built (kernel-doc:"
 	echo "files checked; htmldocs: .rst files); series/base: warnings located"
-	echo "in the files the series touches; new: series minus base, per file."
+	echo "in the files the series touches; new: series minus base, per file;"
+	echo "other: the same in every other file the row compiles."
 	echo "series $series_commit, base $base_commit"
 	if [ -s "$details" ]; then
 		echo

@@ -1,5 +1,7 @@
 #!/bin/bash
-# Install the Debian 12 packages the harness needs. Idempotent: does
+# Install the Debian 12 packages the harness needs: scripts/deps.sh
+# [--matrix] (--matrix: also make compile-matrix's cross compiler, sparse
+# and Sphinx, which make run and make test do not need). Idempotent: does
 # nothing when all are installed, and refreshes the apt lists only when
 # they are missing or older than a day.
 set -euo pipefail
@@ -20,6 +22,10 @@ pkgs=(
 	gnuplot-nox			# bench plots
 	shellcheck
 )
+
+if [ "${1:-}" = --matrix ]; then
+	pkgs+=(gcc-aarch64-linux-gnu sparse python3-sphinx)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -32,7 +32,7 @@ for kind in "${kinds[@]}"; do
 	"$S/run-suite.sh" "$kind" || true
 	checks+=("$kind" "$TOP/tests/expected-failures-$kind.txt")
 	[ -z "${NO_TWODOMAIN:-}" ] || continue
-	DOMU_KERNEL=$BUILD/$kind/vmlinuz XENTEST_ARGS= TIMEOUT= \
+	DOMU_KERNEL=$BUILD/$kind/vmlinuz XENTEST_ARGS='' TIMEOUT='' \
 		"$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 done
