@@ -61,17 +61,22 @@ else
 		arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
 		arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
 	kmake olddefconfig
-	# Every option of our fragments as asked (a missing dependency
-	# drops one silently); the stock base lacks the series' own.
-	symbols=$(find "$src" -name 'Kconfig*' -exec sed -n 's/^\(menu\)\{0,1\}config //p' {} +)
-	grep -h '^CONFIG_' "${fragments[@]}" | while IFS== read -r opt val; do
-		grep -qx "${opt#CONFIG_}" <<<"$symbols" || continue
+	# Every CONFIG_X= line of our fragments as asked (a missing
+	# dependency drops one silently); the stock base lacks the series'
+	# own options, and only there is an unknown symbol skipped.
+	symbols=$(find "$src" -name 'Kconfig*' -exec \
+		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]*\([A-Za-z0-9_]*\).*/\2/p' {} +)
+	while IFS== read -r opt val; do
+		if ! grep -qx "${opt#CONFIG_}" <<<"$symbols"; then
+			[ "$which" = stock ] && continue
+			die "$opt: no such option in $which's Kconfig"
+		fi
 		if [ "$val" = n ]; then
 			! grep -q "^$opt=" "$src/.config"
 		else
-			grep -qx "$opt=$val" "$src/.config"
+			grep -qxF "$opt=$val" "$src/.config"
 		fi || die "$opt=$val did not end up in $which's .config"
-	done
+	done < <(grep -h '^CONFIG_' "${fragments[@]}")
 fi
 stage_done
 
