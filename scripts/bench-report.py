@@ -104,10 +104,16 @@ def main():
             continue
         if row[0] == "dom0" and row[2] == "records":
             records.setdefault((row[3], row[4]), []).append(int(row[5]))
-        if row[0] == "dom0" and row[2] == "metadata":
+        if row[0] == "dom0" and row[2] == "metadata" and \
+                row[3] == "pte_page_bytes":
             lines.append("metadata: %s bytes per grant-holding PTE page, "
                          "%.1f per grant (target: <= 4096), 0 without "
                          "grants" % (row[4], int(row[4]) / 512))
+        if row[0] == "dom0" and row[2] == "metadata" and \
+                row[3] == "slab_bytes":
+            lines.append("metadata in its slab cache: %s bytes per "
+                         "grant-holding PTE page, the slab's waste included "
+                         "(target: <= 2253, 2.2 KiB)" % row[4])
         if row[0] == "dom0" and row[2] == "hypercalls" and \
                 row[3] == "exit" and row[4] == "512":
             lines.append("unmap hypercalls per exit with a full PTE page "
