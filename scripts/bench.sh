@@ -37,3 +37,6 @@ for round in $(seq "${BENCH_ROUNDS:-3}"); do
 	done
 done
 "$S/bench-report.py" "$out"
+# The builds included: a warm run is the boots' time.
+echo "make bench: ${BENCH_ROUNDS:-3} rounds, $((SECONDS / 60)) min wall time" |
+	tee -a "$out/bench.txt"
