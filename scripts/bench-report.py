@@ -168,10 +168,10 @@ def main():
                          "(target: <= 2253, 2.2 KiB)" % row[4])
         if row[0] == "dom0" and row[2] == "hypercalls" and \
                 row[3] == "exit" and row[4] == "512":
-            lines.append("unmap hypercalls per exit with a full PTE page "
-                         "of grants: %s (gntdev's notifier, one per 64 grants "
-                         "of a PTE page, as does the page-table layer's "
-                         "safety net)" % row[5])
+            lines.append("unmap hypercalls per exit with 512 grants across "
+                         "two PTE pages: %s (gntdev's notifier, one per PTE "
+                         "page; the page-table layer's safety net would take "
+                         "one per 64 grants)" % row[5])
         if row[2].startswith("grants_after_") and row[4] != row[5]:
             lines.append("%s: %s grants still active after %s with %s "
                          "pages (before: %s)" % (row[0], row[4], row[2][13:],

@@ -6,7 +6,9 @@
 # rows (tests/bench-eagain: build-kernel.sh builds its module,
 # build-selftests.sh its program).  QEMU counts guest time in
 # executed instructions (-icount), which keeps one kernel's runs within
-# about 1% of each other under TCG.  Not part of the tests.
+# about 1% of each other under TCG, and dom0 lays out its processes
+# without randomness (norandmaps), the same in every boot.  Not part of
+# the tests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -30,7 +32,7 @@ for round in $(seq "${BENCH_ROUNDS:-3}"); do
 		QEMU_EXTRA="-icount shift=3,sleep=off" BOOT_LOG=$log \
 			"$S/boot-xen.sh" "$BUILD/bench-$kind/vmlinuz" \
 			"$BUILD/bench-$kind/initramfs.gz" 1800 \
-			"xentest.bench=${BENCH_SCALE:-1}" >/dev/null
+			"xentest.bench=${BENCH_SCALE:-1}" norandmaps >/dev/null
 		grep -o 'csv,.*' "$log" | tr -d '\r' | sed "s/^csv,/$kind,$round,/" \
 			>"$out/$kind-$round.csv"
 		stage_done
