@@ -12,12 +12,11 @@ columns hold the serial and the batched figures.
 """
 import csv
 import glob
+import math
 import os
 import statistics
 import subprocess
 import sys
-
-import math
 
 # Upper bounds of series / stock; the other rows must hold 1 in their
 # interval.  A ratio whose interval is wider than +-INTERVAL_GOAL is not
