@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock|debian|debian-test [--bench]
+# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock|debian|debian-test|nosplit [--bench]
 #   dom0   the base plus patches/series (work tree build/src/dom0)
 #   stock  the unpatched base (worktree build/src/stock)
 #   debian, debian-test
@@ -7,6 +7,10 @@
 #          the modules a dom0 under the harness loads, as shipped or with
 #          configs/debian-test.config (scripts/debian-config.sh); built
 #          with O=build/KIND-obj from the worktree build/src/debian
+#   nosplit the series with the harness's configuration and NR_CPUS=2,
+#          which turns split PTE locks off and the grant PTE records with
+#          them (configs/matrix/pv-nosplit.config); built with
+#          O=build/nosplit-obj from the same worktree
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
 # --bench leaves out configs/debug.config, builds in the worktree
 # build/src/bench-<name> and writes build/bench-<name>/ (with
@@ -14,24 +18,25 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-which=${1:?usage: build-kernel.sh dom0|stock|debian|debian-test [--bench]}
+which=${1:?usage: build-kernel.sh dom0|stock|debian|debian-test|nosplit [--bench]}
 bench=${2:-}
 objtree=
 case $which in
 dom0) src=$SRC_DOM0 ;;
 stock) src=$SRC_STOCK ;;
-debian | debian-test) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
+debian | debian-test | nosplit) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
 *) die "unknown kernel '$which'" ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
+[ "$which" != nosplit ] || fragments+=("$TOP/configs/matrix/pv-nosplit.config")
 # The series' kernel is the one scripts/build-deb.sh packages: its
 # release names it (6.12.N-grantptes).
 [ "$which" != dom0 ] || fragments+=("$TOP/configs/deb.config")
 [ -d "$src" ] || die "$src missing (run scripts/base.sh and scripts/series.sh apply)"
 if [ -n "$objtree" ]; then
 	# The series' commit in a worktree without objects (O= needs one),
-	# shared by both Debian variants.
+	# shared by the kernels built with O=.
 	commit=$(git -C "$src" rev-parse HEAD)
 	src=$BUILD/src/debian
 	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
@@ -53,11 +58,13 @@ jobs=$(nproc)
 kmake() { make -C "$src" ${objtree:+O="$objtree"} -s -j"$jobs" CC="ccache gcc" LOCALVERSION= "$@"; }
 
 stage "configure $which kernel"
-if [ -n "$objtree" ]; then
+if [ "$which" = debian ] || [ "$which" = debian-test ]; then
 	"$TOP/scripts/debian-config.sh" "$which" "$src" "$objtree"
 else
 	# The same fragments for both kernels.
-	(cd "$src" && KCONFIG_CONFIG=.config scripts/kconfig/merge_config.sh -m \
+	[ -z "$objtree" ] || mkdir -p "$objtree"
+	(cd "$src" && KCONFIG_CONFIG=${objtree:-$src}/.config \
+		scripts/kconfig/merge_config.sh -m ${objtree:+-O "$objtree"} \
 		arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
 		arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
 	kmake olddefconfig
@@ -66,15 +73,15 @@ else
 	# own options, and only there is an unknown symbol skipped.
 	symbols=$(find "$src" -name 'Kconfig*' -exec \
 		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]*\([A-Za-z0-9_]*\).*/\2/p' {} +)
-	while IFS== read -r opt val; do
+	while IFS='=' read -r opt val; do
 		if ! grep -qx "${opt#CONFIG_}" <<<"$symbols"; then
 			[ "$which" = stock ] && continue
 			die "$opt: no such option in $which's Kconfig"
 		fi
 		if [ "$val" = n ]; then
-			! grep -q "^$opt=" "$src/.config"
+			! grep -q "^$opt=" "${objtree:-$src}/.config"
 		else
-			grep -qxF "$opt=$val" "$src/.config"
+			grep -qxF "$opt=$val" "${objtree:-$src}/.config"
 		fi || die "$opt=$val did not end up in $which's .config"
 	done < <(grep -h '^CONFIG_' "${fragments[@]}")
 fi

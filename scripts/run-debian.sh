@@ -2,7 +2,8 @@
 # The series with Debian's own configuration (make debian):
 #   scripts/run-debian.sh [KIND...]
 # For each KIND (default: debian-test debian; scripts/debian-config.sh
-# says what each is), builds the kernel (scripts/build-kernel.sh KIND),
+# says what each is; make nosplit gives nosplit, scripts/build-kernel.sh
+# says what it is), builds the kernel (scripts/build-kernel.sh KIND),
 # boots it under Xen as dom0 and runs the suite, then the two-domain boot
 # with the same kernel in the domUs (Debian's blkfront and netfront
 # modules).  Results in build/KIND and build/KIND-twodomain, checked
