@@ -20,7 +20,7 @@ set -euo pipefail
 
 # NAME:subject of the last patch before the cut.
 cuts=(
-	"fixes:xen/gntdev: refuse a read-only first mmap of a map with a byte to clear"
+	"fixes:xen/gntdev: clear a notify byte only where the grant is mapped"
 	"records:x86/xen: record grant PTEs and unmap them before their L1 is released"
 	"kunit:x86/xen: add KUnit tests for the grant PTE records"
 	"engine:xen/grant-table: catch callers of the waiting grant ops in atomic context"
