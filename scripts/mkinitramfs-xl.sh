@@ -10,7 +10,8 @@
 # (tests/twodomain/setup: xenstored, xen-init-dom0, xenconsoled, then
 # `xl create` of two domUs), the backend tests' hotplug scripts and the
 # domUs' kernel and initramfs (busybox, tests/twodomain/gntshare.c,
-# xtool.c, the kernel's blkfront and netfront modules).
+# xtool.c, the kernel's blkfront and netfront modules, and its gntalloc
+# where that is a module).
 # Environment: DOMU_KERNEL (the domUs' kernel: the series',
 # $BUILD/dom0/vmlinuz, whatever dom0 runs), KSFT (the kernel's
 # tools/testing/selftests for kselftest_harness.h and the runner,
@@ -72,12 +73,15 @@ gcc -Wall -Werror -O2 -static -o "$domu/bin/gntshare" "$src/gntshare.c" \
 	-lxenstore -lxentoolcore -lpthread 2>&1 | { grep -v 'statically linked' || true; }
 # The backend tests: streams on both sides, the frontends (modules).
 gcc -Wall -Werror -O2 -static -o "$domu/bin/xtool" "$src/xtool.c"
+# gntshare's gntalloc too where it is a module (Debian's configuration;
+# the harness's builds it in).
 mkdir -p "$domu/lib/modules"
-for ko in xen-blkfront xen-netfront; do
+for ko in xen-blkfront xen-netfront xen-gntalloc; do
 	# xz-compressed in Debian's configuration; the domU's insmod gets
 	# them plain.
 	f=$(find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" -o -name "$ko.ko.xz")
-	[ -n "$f" ] || die "no $ko.ko beside $domu_kernel"
+	[ -n "$f" ] || [ "$ko" = xen-gntalloc ] || die "no $ko.ko beside $domu_kernel"
+	[ -n "$f" ] || continue
 	case $f in
 	*.xz) xz -dc "$f" >"$domu/lib/modules/$ko.ko" ;;
 	*) cp "$f" "$domu/lib/modules/" ;;
