@@ -80,8 +80,10 @@ for ko in xen-blkfront xen-netfront xen-gntalloc; do
 	# xz-compressed in Debian's configuration; the domU's insmod gets
 	# them plain.
 	f=$(find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" -o -name "$ko.ko.xz")
-	[ -n "$f" ] || [ "$ko" = xen-gntalloc ] || die "no $ko.ko beside $domu_kernel"
-	[ -n "$f" ] || continue
+	if [ -z "$f" ]; then
+		[ "$ko" = xen-gntalloc ] || die "no $ko.ko beside $domu_kernel"
+		continue
+	fi
 	case $f in
 	*.xz) xz -dc "$f" >"$domu/lib/modules/$ko.ko" ;;
 	*) cp "$f" "$domu/lib/modules/" ;;

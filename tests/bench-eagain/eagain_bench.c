@@ -70,12 +70,12 @@ static int bench_eagain(unsigned int percent, unsigned int iters)
 	unsigned int i;
 
 	snprintf(probability, sizeof(probability), "%u", percent);
-	if (fail_grant_eagain_set("probability", probability))
+	if (fault_attr_set("fail_grant_eagain", "probability", probability))
 		return -1;
 	for (i = 0; i < iters; i++)
 		if (eagain_run(&serial[i], &batched[i]))
 			return -1;
-	fail_grant_eagain_set("probability", "0");
+	fault_attr_set("fail_grant_eagain", "probability", "0");
 	report("eagain_serial", percent, serial, iters);
 	report("eagain_batched", percent, batched, iters);
 	return 0;
@@ -101,10 +101,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "eagain_bench: scale %s out of range\n", argv[1]);
 		return 1;
 	}
-	if (fail_grant_eagain_setup() || bench_eagain(0, 5 * scale) ||
+	if (fault_attr_arm("fail_grant_eagain") || fault_select(true) ||
+	    bench_eagain(0, 5 * scale) ||
 	    bench_eagain(50, 5 * scale))
 		goto fail;
-	fail_grant_eagain_select(false);
+	fault_select(false);
 	return 0;
 fail:
 	perror("eagain_bench");

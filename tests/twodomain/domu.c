@@ -357,6 +357,26 @@ long memtotal_kb_settled(long want)
 }
 
 /*
+ * Whether dom0's grant pages come from unpopulated ZONE_DEVICE ranges
+ * (XEN_UNPOPULATED_ALLOC, each range a "Xen scratch" in /proc/iomem),
+ * which MemTotal never counted, rather than from the balloon, whose
+ * pages are out of MemTotal while they are held.
+ */
+bool grant_pages_unpopulated(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "Xen scratch");
+	fclose(f);
+	return found;
+}
+
+/*
  * The lines of domU @name's console log that mean trouble: how many.
  * Prints them, and gntshare's own lines.
  */
