@@ -74,22 +74,22 @@ else
 	symbols=$(find "$src" -name 'Kconfig*' -exec \
 		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]*\([A-Za-z0-9_]*\).*/\2/p' {} +)
 	# A "#check CONFIG_X=V" line of a fragment (configs/matrix) says
-	# what follows from it for an option another fragment asks for:
-	# nosplit's lack of split PTE locks turns the records' options off.
+	# what must follow from the rest, also for an option another
+	# fragment asks for: nosplit's lack of split PTE locks turns the
+	# records' options off.  V may name alternatives: "y|m".
 	follows=$(sed -n 's/^#check //p' "${fragments[@]}")
 	while IFS='=' read -r opt val; do
+		[ -n "$opt" ] || continue
 		if ! grep -qx "${opt#CONFIG_}" <<<"$symbols"; then
 			[ "$which" = stock ] && continue
 			die "$opt: no such option in $which's Kconfig"
 		fi
 		want=$(sed -n "s/^$opt=//p" <<<"$follows" | tail -n 1)
 		val=${want:-$val}
-		if [ "$val" = n ]; then
-			! grep -q "^$opt=" "${objtree:-$src}/.config"
-		else
-			grep -qxE "$opt=($val)" "${objtree:-$src}/.config"
-		fi || die "$opt=$val did not end up in $which's .config"
-	done < <(grep -h '^CONFIG_' "${fragments[@]}")
+		got=$(sed -n "s/^$opt=//p" "${objtree:-$src}/.config")
+		[[ "|$val|" == *"|${got:-n}|"* ]] ||
+			die "$opt=$val did not end up in $which's .config (${got:-n})"
+	done < <(grep -h '^CONFIG_' "${fragments[@]}"; printf '%s\n' "$follows")
 fi
 stage_done
 

@@ -13,7 +13,8 @@
 # xtool.c, the kernel's blkfront and netfront modules, and its gntalloc
 # where that is a module).
 # Environment: DOMU_KERNEL (the domUs' kernel: the series',
-# $BUILD/dom0/vmlinuz, whatever dom0 runs), KSFT (the kernel's
+# $BUILD/dom0/vmlinuz, whatever dom0 runs), DOM0_CONFIG (the .config of
+# the kernel dom0 runs, default the series'), KSFT (the kernel's
 # tools/testing/selftests for kselftest_harness.h and the runner,
 # default the series' tree).
 set -euo pipefail
@@ -21,6 +22,7 @@ set -euo pipefail
 
 out=${1:?usage: mkinitramfs-xl.sh DIR}
 domu_kernel=${DOMU_KERNEL:-$BUILD/dom0/vmlinuz}
+dom0_config=${DOM0_CONFIG:-$BUILD/dom0/config}
 ksft=${KSFT:-$SRC_DOM0/tools/testing/selftests}
 src=$TOP/tests/twodomain
 xl=$BUILD/xl
@@ -30,6 +32,7 @@ packages=(xen-utils-4.17 xenstore-utils libxenmisc4.17 libyajl2 libxencall1
 	libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenstore4
 	libxentoollog1 libxentoolcore1 libxenhypfs1 libxendevicemodel1)
 [ -f "$domu_kernel" ] || die "$domu_kernel missing (scripts/build-kernel.sh dom0)"
+[ -f "$dom0_config" ] || die "$dom0_config missing (scripts/build-kernel.sh)"
 [ -f "$ksft/kselftest_harness.h" ] || die "no $ksft/kselftest_harness.h (scripts/series.sh apply)"
 [ -f /usr/include/xenstore.h ] || die "no libxen-dev (run scripts/deps.sh)"
 
@@ -117,6 +120,14 @@ ln -s /run "$ov/var/run"
 : >"$ov/etc/xen/xl.conf"	# the defaults; xl warns about a missing one
 cp "$src/setup" "$ov/etc/xentest/setup"
 chmod 755 "$ov/etc/xentest/setup"
+# Where dom0's grant pages come from, for the tests that count MemTotal
+# (the kernel has no /proc/config.gz): "y" when XEN_UNPOPULATED_ALLOC
+# takes them from memory MemTotal never counted, "n" for the balloon.
+if grep -qx 'CONFIG_XEN_UNPOPULATED_ALLOC=y' "$dom0_config"; then
+	echo y >"$ov/etc/xentest/unpopulated-alloc"
+else
+	echo n >"$ov/etc/xentest/unpopulated-alloc"
+fi
 # The backend tests: their hotplug scripts (xl's own are bash) and xtool.
 mkdir -p "$ov/etc/xen/scripts"
 cp "$src/xentest-block" "$src/xentest-vif" "$ov/etc/xen/scripts/"

@@ -13,7 +13,7 @@ set -euo pipefail
 
 kind=${1:?usage: run-twodomain-boot.sh KIND}
 out=$BUILD/$kind-twodomain
-"$TOP/scripts/mkinitramfs-xl.sh" "$out"
+DOM0_CONFIG=$BUILD/$kind/config "$TOP/scripts/mkinitramfs-xl.sh" "$out"
 t=$(date +%s)
 # kunit.enable=0: KUnit runs in the kind's own suite.  TIMEOUT: the
 # boot takes about 400 s on a quiet machine (two 32 s deadlines, three

@@ -357,23 +357,24 @@ long memtotal_kb_settled(long want)
 }
 
 /*
- * Whether dom0's grant pages come from unpopulated ZONE_DEVICE ranges
- * (XEN_UNPOPULATED_ALLOC, each range a "Xen scratch" in /proc/iomem),
- * which MemTotal never counted, rather than from the balloon, whose
- * pages are out of MemTotal while they are held.
+ * Whether dom0's grant pages come from XEN_UNPOPULATED_ALLOC (1): the
+ * E820 extra memory, then unpopulated ZONE_DEVICE ranges ("Xen
+ * scratch" in /proc/iomem), none of which MemTotal ever counted; or
+ * from the balloon (0), whose pages are out of MemTotal while they are
+ * held.  scripts/mkinitramfs-xl.sh writes it from dom0's .config; -1
+ * without it.
  */
-bool grant_pages_unpopulated(void)
+int grant_pages_unpopulated(void)
 {
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/iomem", "r");
+	char line[8] = "";
+	FILE *f = fopen("/etc/xentest/unpopulated-alloc", "r");
 
 	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "Xen scratch");
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
 	fclose(f);
-	return found;
+	return line[0] == 'y' ? 1 : line[0] == 'n' ? 0 : -1;
 }
 
 /*

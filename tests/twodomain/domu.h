@@ -60,8 +60,9 @@ int xl_list(char *list, size_t size, unsigned int domid, bool *listed);
 bool domain_gone(unsigned int domid, int secs, char *list, size_t size);
 long memtotal_kb(void);
 /* dom0's MemTotal once it is @want kB, or after 20 s. */
-bool grant_pages_unpopulated(void);
 long memtotal_kb_settled(long want);
+/* 1: dom0's grant pages are unpopulated ones, 0: ballooned, -1: unknown. */
+int grant_pages_unpopulated(void);
 /* How many lines of domU @name's console log mean trouble (printed). */
 int domu_log_trouble(const char *name);
 /* Pages gntdev holds for grants lost to failed unmaps; -1 if unknown. */
