@@ -68,28 +68,10 @@ else
 		arch/x86/configs/x86_64_defconfig kernel/configs/xen.config \
 		arch/x86/configs/xen.config "${fragments[@]}" >/dev/null)
 	kmake olddefconfig
-	# Every CONFIG_X= line of our fragments as asked (a missing
-	# dependency drops one silently); the stock base lacks the series'
-	# own options, and only there is an unknown symbol skipped.
-	symbols=$(find "$src" -name 'Kconfig*' -exec \
-		sed -n 's/^\(menu\)\{0,1\}config[[:space:]]*\([A-Za-z0-9_]*\).*/\2/p' {} +)
-	# A "#check CONFIG_X=V" line of a fragment (configs/matrix) says
-	# what must follow from the rest, also for an option another
-	# fragment asks for: nosplit's lack of split PTE locks turns the
-	# records' options off.  V may name alternatives: "y|m".
-	follows=$(sed -n 's/^#check //p' "${fragments[@]}")
-	while IFS='=' read -r opt val; do
-		[ -n "$opt" ] || continue
-		if ! grep -qx "${opt#CONFIG_}" <<<"$symbols"; then
-			[ "$which" = stock ] && continue
-			die "$opt: no such option in $which's Kconfig"
-		fi
-		want=$(sed -n "s/^$opt=//p" <<<"$follows" | tail -n 1)
-		val=${want:-$val}
-		got=$(sed -n "s/^$opt=//p" "${objtree:-$src}/.config")
-		[[ "|$val|" == *"|${got:-n}|"* ]] ||
-			die "$opt=$val did not end up in $which's .config (${got:-n})"
-	done < <(grep -h '^CONFIG_' "${fragments[@]}"; printf '%s\n' "$follows")
+	# Every option of our fragments as asked, and as their #check
+	# lines say; the stock base lacks the series' own options.
+	check_config "${objtree:-$src}/.config" "$([ "$which" != stock ] || echo "$src")" \
+		"${fragments[@]}" >/dev/null
 fi
 stage_done
 

@@ -108,45 +108,6 @@ kmake() {
 	nice -n 19 make "${args[@]}" "$@"
 }
 
-# Value of CONFIG_$2 in .config $1: y, m, n (not set or not there) or
-# the string or number.
-config_value() {
-	local v
-	v=$(grep -m1 "^CONFIG_$2=" "$1" | cut -d= -f2- || true)
-	echo "${v:-n}"
-}
-
-# Print options "NAME=VALUE [kind]" (lines "CONFIG_X=v", "# CONFIG_X is
-# not set", "#check CONFIG_X=v" of fragment $2, or "NAME=VALUE" words
-# after $2 when $2 is -) against .config $1; die on any mismatch.  A
-# check may name alternatives: "#check CONFIG_X=y|m".
-check_options() {
-	local cfg=$1 frag=$2 bad=0 name want kind got
-	shift 2
-	{
-		if [ "$frag" = - ]; then
-			printf '%s check\n' "$@"
-		else
-			sed -n -e 's/^CONFIG_\([A-Za-z0-9_]*=.*\)$/\1 asked/p' \
-				-e 's/^# CONFIG_\([A-Za-z0-9_]*\) is not set$/\1=n asked/p' \
-				-e 's/^#check CONFIG_\([A-Za-z0-9_]*=.*\)$/\1 check/p' "$frag"
-		fi
-	} | {
-		while read -r opt kind; do
-			name=${opt%%=*} want=${opt#*=}
-			got=$(config_value "$cfg" "$name")
-			# "y|m": either.
-			if [[ "|$want|" == *"|$got|"* ]]; then
-				printf '    %-40s %s\n' "CONFIG_$name=$got" "($kind)"
-			else
-				printf '    %-40s %s\n' "CONFIG_$name=$got" "(MISMATCH: $kind $want)"
-				bad=1
-			fi
-		done
-		[ "$bad" -eq 0 ]
-	} || die "$cfg: options not as asked"
-}
-
 # The base's .config is the series' less the series' own options: every
 # other value must be the same.
 check_same_config() {
@@ -192,14 +153,7 @@ configure() {
 	kmake base "$row" olddefconfig >"$logs/$row-base.config.log" 2>&1 ||
 		die "olddefconfig failed: $logs/$row-base.config.log"
 	echo "  options (series .config):"
-	check_options "$sobj/.config" "$TOP/configs/matrix/common.config"
-	if [ "$row" = sparse ]; then
-		check_options "$sobj/.config" - XEN_PV=y XEN_DOM0=y \
-			SPLIT_PTE_PTLOCKS=y XEN_PV_GRANT_PTES=y 'XEN_GNTDEV=y|m' \
-			FAIL_GRANT_EAGAIN=y FAIL_XEN_GRANT_PTES=y
-	else
-		check_options "$sobj/.config" "$frag"
-	fi
+	check_config "$sobj/.config" '' "$frag" "$TOP/configs/matrix/common.config"
 	check_same_config "$sobj/.config" "$bobj/.config"
 }
 

@@ -26,3 +26,49 @@ die() {
 	printf 'error: %s\n' "$*" >&2
 	exit 1
 }
+
+# check_config CONFIG SRC FRAGMENT...: every option the fragments ask for
+# ("CONFIG_X=v", "# CONFIG_X is not set") must have that value in the
+# .config CONFIG, since a missing dependency drops one silently.  A
+# "#check CONFIG_X=v" line says what must follow from the rest, and wins
+# over an asked value: nosplit asks for the records and checks that they
+# are off.  v may name alternatives: "y|m".  With a source tree SRC, an
+# option that its Kconfig lacks is left out (the stock base lacks the
+# series' own).  Prints each option; dies on a mismatch.
+check_config() {
+	local cfg=$1 src=$2 symbols='' name want kind got bad=''
+	shift 2
+	[ -z "$src" ] || symbols=$(find "$src" -name 'Kconfig*' -exec sed -n \
+		's/^\(menu\)\{0,1\}config[[:space:]]*\([A-Za-z0-9_]*\).*/\2/p' {} +)
+	while IFS=$'\t' read -r name want kind; do
+		if [ -n "$src" ] && ! grep -qx "$name" <<<"$symbols"; then
+			printf '    %-40s %s\n' "CONFIG_$name" "(not in $src)"
+			continue
+		fi
+		got=$(sed -n "s/^CONFIG_$name=//p" "$cfg")
+		got=${got:-n}
+		if [[ "|$want|" == *"|$got|"* ]]; then
+			printf '    %-40s %s\n' "CONFIG_$name=$got" "($kind)"
+		else
+			printf '    %-40s %s\n' "CONFIG_$name=$got" "(MISMATCH: $kind $want)"
+			bad+=" CONFIG_$name=$got ($kind $want)"
+		fi
+	done < <(awk -v OFS='\t' '
+		function want(line, kind,   name) {
+			name = line
+			sub(/=.*/, "", name)
+			if (!(name in kinds))
+				order[++n] = name
+			# A check wins over what is asked, whatever the order.
+			if (kind == "check" || kinds[name] != "check") {
+				values[name] = substr(line, length(name) + 2)
+				kinds[name] = kind
+			}
+		}
+		/^CONFIG_[A-Za-z0-9_]+=/ { want(substr($0, 8), "asked") }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { want(substr($2, 8) "=n", "asked") }
+		/^#check CONFIG_[A-Za-z0-9_]+=/ { want(substr($2, 8), "check") }
+		END { for (i = 1; i <= n; i++) print order[i], values[order[i]], kinds[order[i]] }
+	' "$@")
+	[ -z "$bad" ] || die "$cfg: options not as asked:$bad"
+}
