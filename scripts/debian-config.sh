@@ -43,5 +43,9 @@ sed -i -E "/$keep/!s/^(CONFIG_[A-Z0-9_]+)=m$/# \1 is not set/" "$cfg"
 } >"$obj/fragment.config"
 (cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$cfg" "$obj/fragment.config" >/dev/null)
 make -C "$src" -s O="$obj" olddefconfig
+# What the README says of this configuration, and the fragment as asked.
+check_config "$obj/.config" '' "$obj/fragment.config" <(printf '#check CONFIG_%s\n' \
+	XEN_PV_GRANT_PTES=y XEN_GNTDEV=m XEN_GRANT_DEV_ALLOC=m \
+	ZONE_DEVICE=y XEN_UNPOPULATED_ALLOC=y DEBUG_INFO_NONE=y) >/dev/null
 echo "    Debian's amd64 config $have: $dropped modules off," \
 	"$(grep -cE '=m$' "$cfg") kept: $(grep -E '=m$' "$cfg" | sed 's/^CONFIG_//; s/=m$//' | tr '\n' ' ')"
