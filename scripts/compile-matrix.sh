@@ -11,7 +11,7 @@
 #   pv-nosplit   x86_64 PV dom0 without split PTE locks (no XEN_PV_GRANT_PTES)
 #   hvm          x86_64 Xen without PV (PVHVM, PVH dom0)
 #   pv-nogntdev  x86_64 PV dom0 without gntdev
-#   pv-nofault   x86_64 PV dom0 without fault injection
+#   pv-nofault   x86_64 PV dom0 without fault injection, debugfs and KUnit
 #   i386         32-bit x86 with PAE (PVHVM)
 #   arm64        arm64, cross-compiled
 # Each is a defconfig, the kernel's Xen fragments (make xen.config), for

@@ -2,16 +2,17 @@
 # Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
 # Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
 # tests/init) with the twodomain collection as its only kselftests
-# (tests/twodomain/twodomain.c, then backends.c; iobench.c for the
-# benchmark) and, appended as a second cpio archive (Linux unpacks them
+# (tests/twodomain/twodomain.c, then backends.c and clients.c; iobench.c
+# for the benchmark) and, appended as a second cpio archive (Linux unpacks them
 # in turn), Xen's toolstack from Debian 12's own packages (xen-utils-4.17,
 # xenstore-utils, their libraries; fetched with apt-get download into
 # $BUILD/xl, never installed), the setup script tests/init runs first
 # (tests/twodomain/setup: xenstored, xen-init-dom0, xenconsoled, then
 # `xl create` of two domUs), the backend tests' hotplug scripts and the
 # domUs' kernel and initramfs (busybox, tests/twodomain/gntshare.c,
-# xtool.c, the kernel's blkfront and netfront modules, and its gntalloc
-# where that is a module).
+# xtool.c, Xen's vchan-socket-proxy and its libraries, the kernel's
+# blkfront and netfront modules, and its gntalloc and evtchn where they
+# are modules).
 # Environment: DOMU_KERNEL (the domUs' kernel: the series',
 # $BUILD/dom0/vmlinuz, whatever dom0 runs), DOM0_CONFIG (the .config of
 # the kernel dom0 runs, default the series'), KSFT (the kernel's
@@ -57,13 +58,14 @@ mkdir -p "$tests/twodomain"
 cp "$ksft/run_kselftest.sh" "$tests/"
 cp -r "$ksft/kselftest" "$tests/"
 cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
-for prog in twodomain backends iobench; do
+for prog in twodomain backends clients iobench; do
 	gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/$prog" \
-		"$src/$prog.c" "$src/domu.c" "$src/io.c" -lxenctrl -lxenstore
+		"$src/$prog.c" "$src/domu.c" "$src/io.c" -lxenctrl -lxenstore \
+		-lxengnttab
 done
 # iobench is the benchmark (xentest.bench), not a test.
-printf 'twodomain:%s\n' twodomain backends >"$tests/kselftest-list.txt"
-echo "timeout=900" >"$tests/twodomain/settings"
+printf 'twodomain:%s\n' twodomain backends clients >"$tests/kselftest-list.txt"
+echo "timeout=1800" >"$tests/twodomain/settings"
 
 # The domU: busybox, gntshare (static), its /init.
 domu=$tmp/domu
@@ -76,16 +78,26 @@ gcc -Wall -Werror -O2 -static -o "$domu/bin/gntshare" "$src/gntshare.c" \
 	-lxenstore -lxentoolcore -lpthread 2>&1 | { grep -v 'statically linked' || true; }
 # The backend tests: streams on both sides, the frontends (modules).
 gcc -Wall -Werror -O2 -static -o "$domu/bin/xtool" "$src/xtool.c"
-# gntshare's gntalloc too where it is a module (Debian's configuration;
-# the harness's builds it in).
+# The vchan tests' server (tests/twodomain/clients.c), with the
+# libraries it loads: the packages' first, then the system's.
+cp "$xl/root/$xen_bin/vchan-socket-proxy" "$domu/bin/"
+libs=$(LD_LIBRARY_PATH=$xl/root/$multiarch ldd "$domu/bin/vchan-socket-proxy")
+! grep 'not found' <<<"$libs" || die "vchan-socket-proxy: libraries missing"
+libs=$(grep -o '/[^ ]*' <<<"$libs")
+for lib in $libs; do
+	mkdir -p "$domu$(dirname "${lib#"$xl/root"}")"
+	cp -L "$lib" "$domu${lib#"$xl/root"}"
+done
+# gntshare's gntalloc and the vchan server's evtchn too where they are
+# modules (Debian's configuration; the harness's builds them in).
 mkdir -p "$domu/lib/modules"
-for ko in xen-blkfront xen-netfront xen-gntalloc; do
+for ko in xen-blkfront xen-netfront xen-gntalloc xen-evtchn; do
 	# xz-compressed in Debian's configuration; the domU's insmod gets
 	# them plain.
 	f=$(find "$(dirname "$domu_kernel")/modules" -name "$ko.ko" -o -name "$ko.ko.xz")
 	if [ -z "$f" ]; then
-		[ "$ko" = xen-gntalloc ] || die "no $ko.ko beside $domu_kernel"
-		continue
+		case $ko in xen-gntalloc | xen-evtchn) continue ;; esac
+		die "no $ko.ko beside $domu_kernel"
 	fi
 	case $f in
 	*.xz) xz -dc "$f" >"$domu/lib/modules/$ko.ko" ;;
@@ -100,7 +112,8 @@ stage "the toolstack overlay"
 ov=$tmp/overlay
 mkdir -p "$ov/$xen_bin" "$ov/usr/bin" "$ov/usr/sbin" "$ov/$multiarch" \
 	"$ov/etc/xen" "$ov/etc/xentest" "$ov/domu" "$ov/var"
-for prog in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
+for prog in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper \
+	vchan-socket-proxy; do
 	cp "$xl/root/$xen_bin/$prog" "$ov/$xen_bin/"
 done
 ln -s ../lib/xen-4.17/bin/xl "$ov/usr/sbin/xl"

@@ -16,8 +16,7 @@
  *                                        exits 0; the result ends with
  *                                        the tail of its output
  *   data/gnttest/result  "N ok ..." or "N bad ...", for command N
- * With 0 pages (the backend tests' domU) nothing is granted and only
- * "sh" makes sense.
+ * With 0 pages nothing is granted and only "sh" makes sense.
  * After "free" the result says how many times this kernel logged that a
  * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
  * "still pending"): dom0 must have let go of every page.

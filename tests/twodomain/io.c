@@ -208,7 +208,7 @@ static int xl_create_io(const char *loop, char *out, size_t size)
 		"type = \"pv\"\n"
 		"kernel = \"/domu/vmlinuz\"\n"
 		"ramdisk = \"/domu/initramfs.gz\"\n"
-		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=0 gnttest.io=1\"\n"
+		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=" IO_GRANTS_STR " gnttest.io=1\"\n"
 		"memory = 160\n"
 		"vcpus = 1\n"
 		"on_crash = \"preserve\"\n"

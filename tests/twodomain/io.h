@@ -4,7 +4,8 @@
  * iobench.c.
  *
  * The domU "gnttest-io" (domu-init with gnttest.io=1) runs the series'
- * kernel with blkfront and netfront and gntshare's "sh" command.  dom0
+ * kernel with blkfront and netfront, and gntshare, which grants dom0
+ * IO_GRANTS pages and runs its "sh" commands.  dom0
  * gives it two disks on loop devices over files in its tmpfs, xvda with
  * persistent grants and xvdb without (blkback maps every segment of
  * every request then), and a vif (10.0.0.1 in dom0, 10.0.0.2 in the
@@ -28,6 +29,9 @@
 #include "domu.h"
 
 #define DOMU_IO		"gnttest-io"
+/* Pages it grants to dom0 (gntshare, pattern 1): clients.c's pins. */
+#define IO_GRANTS	16
+#define IO_GRANTS_STR	"16"
 #define IO_DISKS	2
 #define IO_DISK_MB	64
 

@@ -1,0 +1,850 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The real clients of gntdev and gntalloc between dom0 and a PV domU,
+ * killed mid-I/O: libxenvchan, through Xen's own vchan-socket-proxy
+ * (Debian's xen-utils-4.17) on both ends; and a user-space disk backend
+ * that maps the domU's grants per request and runs O_DIRECT I/O on them,
+ * so that the block layer pins the granted pages.
+ *
+ * The domU (io.h's, as the backend tests start it) runs the vchan server:
+ * libxenvchan_server_init() shares its ring page with dom0 through
+ * gntalloc, with an unmap notification on its "server live" byte.
+ * dom0's client maps that page through gntdev (libxengnttab), with an
+ * unmap notification on its "client live" byte.  With the proxy's ring
+ * sizes both rings live in that one page: one grant per vchan.  The
+ * server echoes what it receives (its stdout goes back to its stdin
+ * through a fifo) and keeps the md5sum of it; dom0 sends a pseudo-random
+ * stream (xtool gen), at most VCHAN_WINDOW bytes ahead of the echo (the
+ * server blocks writing its stdout, and its stdout's pipe and the fifo
+ * hold 64 KiB each: together they must never fill), and
+ * compares every byte that comes back.  So the stream crosses the vchan
+ * both ways, checked on both sides.  Each vchan has a xenstore path of
+ * its own: a killed server never removes its nodes, and a client must
+ * not find an old server's ring there.
+ *
+ * Then each end is killed with SIGKILL in the middle of a stream, and
+ * the domU is destroyed in the middle of one: the other end must see the
+ * vchan close (the notifications gntdev and gntalloc send when the dead
+ * end's mappings go; a destroyed domU sends none, and 4.17's client
+ * does not watch for it once connected), no grant may stay mapped (the
+ * domU's table back to its idle count, every other table to its count
+ * before), gntdev holds no page, and a new vchan works afterwards.
+ * dom0's log is checked by the harness (no WARN, no Bad page).
+ *
+ * The backend: IO_GRANTS pages that the domU grants (pattern 1, gntshare)
+ * are mapped PINS_PAGES at a time through libxengnttab, as one request
+ * each, and written to or read from a loop device with O_DIRECT through
+ * Linux AIO, PINS_DEPTH requests in flight: the bios pin the pages.
+ * Block b of the device always holds the content of grant group b %
+ * PINS_GROUPS, so a read into a mapping writes what is there already.
+ * The backend runs to the end, is killed with SIGKILL while the device
+ * has requests of it in flight, or exits then without reaping them; then the domU's pages must still hold their pattern, every
+ * block of the device its group's content, and no grant may stay
+ * mapped.  Linux AIO waits for a dying process's requests (exit_aio(),
+ * before exit_mmap()), so these pins end before the mappings go; pins
+ * that outlive their process come from pipes (the teardown tests).
+ *
+ * A harness test of tests/ (scripts/mkinitramfs-xl.sh), with the
+ * kernel's kselftest_harness.h; it runs after backends.c.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/aio_abi.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xengnttab.h>
+
+#include "domu.h"
+#include "io.h"
+#include "kselftest_harness.h"
+
+#define VCHAN_PROXY	"/usr/lib/xen-4.17/bin/vchan-socket-proxy"
+#define NO_DOMU		RUN_DIR "clients-baseline"	/* before the domU */
+#define VCHAN_WINDOW	(64 * 1024)	/* bytes sent ahead of the echo */
+#define STREAM_KIB	1024	/* a whole stream, echoed */
+#define KILL_KIB	1024	/* a stream that is cut short */
+#define KILL_AFTER	(128 * 1024)	/* bytes echoed before the kill */
+#define PUMP_SECS	120
+#define PINS_PAGES	4	/* pages per request */
+#define PINS_GROUPS	(IO_GRANTS / PINS_PAGES)
+#define PINS_BYTES	(PINS_PAGES * PAGE)
+#define PINS_BLOCKS	64	/* the device's size, in requests */
+#define PINS_DEPTH	8	/* requests in flight */
+#define PINS_REQUESTS	2000	/* a whole run */
+
+/* dom0's vchan client, fed and read through pipes. */
+struct client {
+	pid_t pid;
+	int in;		/* its stdin */
+	int out;	/* its stdout */
+};
+
+/* How far a stream got. */
+struct progress {
+	size_t sent, echoed;
+	long mismatch;	/* first offset echoed wrong, or -1 */
+	bool closed;	/* the client closed its stdout */
+};
+
+/* @len bytes of xtool's stream @seed, in a buffer to free. */
+static unsigned char *stream(unsigned int seed, size_t len)
+{
+	size_t n = 0, got;
+	unsigned char *buf = malloc(len);
+	char cmd[64];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "xtool gen %u %zu", seed, len);
+	f = buf ? popen(cmd, "r") : NULL;
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	while (n < len && (got = fread(buf + n, 1, len - n, f)))
+		n += got;
+	if (pclose(f) || n != len) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* The xenstore directory of vchan @seed. */
+static void vchan_path(const struct domu *d, unsigned int seed, char *path,
+		       size_t size)
+{
+	snprintf(path, size, "/local/domain/%u/data/vchan-%u", d->domid, seed);
+}
+
+/*
+ * The domU's server of vchan @seed, echoing, the md5sum of what it got in
+ * /tmp/vchan.md5 at its end; true once its ring is in xenstore.
+ */
+static bool server_start(const struct domu *d, unsigned int seed, char *out,
+			 size_t size)
+{
+	char path[64];
+
+	vchan_path(d, seed, path, sizeof(path));
+	if (!domu_sh(d, out, size, 30,
+		     "rm -f /tmp/vchan.md5 /tmp/vchan.fifo; mkfifo /tmp/vchan.fifo; "
+		     "(vchan-socket-proxy -m server 0 %s - </tmp/vchan.fifo 2>/tmp/vchan.err | "
+		     "tee /tmp/vchan.fifo | md5sum >/tmp/vchan.part; "
+		     "mv /tmp/vchan.part /tmp/vchan.md5) >/dev/null 2>&1 &", path))
+		return false;
+	if (!runf(out, size,
+		  "i=0; until xenstore-read %s/ring-ref >/dev/null 2>&1; do "
+		  "[ $i -lt 150 ] || exit 1; sleep 0.2; i=$((i+1)); done", path))
+		return true;
+	domu_sh(d, out, size, 30, "cat /tmp/vchan.err");
+	return false;
+}
+
+/* The server is gone within @secs seconds. */
+static bool server_gone(const struct domu *d, int secs)
+{
+	char out[256];
+
+	return domu_sh(d, out, sizeof(out), secs + 10,
+		       "i=0; while pidof vchan-socket-proxy >/dev/null && [ $i -lt %d ]; do "
+		       "sleep 0.2; i=$((i+1)); done; ! pidof vchan-socket-proxy",
+		       secs * 5);
+}
+
+static int client_start(const struct domu *d, unsigned int seed,
+			struct client *c)
+{
+	char domid[16], path[64];
+	int in[2], out[2];
+
+	if (pipe2(in, O_CLOEXEC))
+		return -1;
+	if (pipe2(out, O_CLOEXEC)) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	snprintf(domid, sizeof(domid), "%u", d->domid);
+	vchan_path(d, seed, path, sizeof(path));
+	c->pid = fork();
+	if (!c->pid) {
+		/* The test ignores SIGPIPE; the proxy gets the default. */
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execl(VCHAN_PROXY, "vchan-socket-proxy", "-m", "client",
+		      domid, path, "-", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->in = in[1];
+	c->out = out[0];
+	if (c->pid < 0) {
+		c->pid = 0;
+		return -1;
+	}
+	fcntl(c->in, F_SETFL, O_NONBLOCK);
+	fcntl(c->out, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/*
+ * The client's exit status once it exited, within @secs, reading and
+ * dropping what it still writes; -1 if it did not exit.
+ */
+static int client_wait(struct client *c, int secs)
+{
+	char buf[4096];
+	int i, status;
+
+	for (i = 0; i < secs * 10; i++) {
+		while (c->out >= 0 && read(c->out, buf, sizeof(buf)) > 0)
+			;
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			c->pid = 0;
+			return status;
+		}
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static void client_end(struct client *c)
+{
+	if (c->in >= 0)
+		close(c->in);
+	if (c->out >= 0)
+		close(c->out);
+	c->in = c->out = -1;
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		c->pid = 0;
+	}
+}
+
+/*
+ * Feed @len bytes of @data to client @c, at most VCHAN_WINDOW ahead of
+ * what came back, and compare what comes back, until @stop bytes came
+ * back, the client closed, or PUMP_SECS passed.
+ */
+static void pump(struct client *c, const unsigned char *data, size_t len,
+		 size_t stop, struct progress *p)
+{
+	double end = now_s() + PUMP_SECS;
+	unsigned char buf[65536];
+	struct pollfd fds[2];
+	size_t i, ahead, inflight;
+	ssize_t n;
+
+	memset(p, 0, sizeof(*p));
+	p->mismatch = -1;
+	while (p->echoed < stop && !p->closed && now_s() < end) {
+		inflight = p->sent > p->echoed ? p->sent - p->echoed : 0;
+		ahead = p->sent < len && inflight < VCHAN_WINDOW ?
+			VCHAN_WINDOW - inflight : 0;
+		fds[0] = (struct pollfd){ .fd = c->out, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = ahead ? c->in : -1,
+					  .events = POLLOUT };
+		if (poll(fds, 2, 1000) < 0)
+			continue;	/* EINTR */
+		if (fds[1].revents & (POLLOUT | POLLERR)) {
+			n = write(c->in, data + p->sent,
+				  ahead < len - p->sent ? ahead : len - p->sent);
+			if (n > 0)
+				p->sent += n;
+			else if (n < 0 && errno != EAGAIN)
+				p->closed = true;
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(c->out, buf, sizeof(buf));
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				p->closed = true;
+			for (i = 0; n > 0 && i < (size_t)n; i++)
+				if (p->mismatch < 0 &&
+				    (p->echoed + i >= p->sent ||
+				     buf[i] != data[p->echoed + i]))
+					p->mismatch = p->echoed + i;
+			if (n > 0)
+				p->echoed += n;
+		}
+	}
+}
+
+FIXTURE(clients)
+{
+	struct domu d;
+	struct grants before;
+	long held;		/* gntdev's held_pages, -1 on the base */
+	struct client c;
+	unsigned char *data;
+	char loop[64];		/* the backend's device, while attached */
+};
+
+FIXTURE_SETUP(clients)
+{
+	/* A write to a client that died must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	self->c.pid = 0;
+	self->c.in = self->c.out = -1;
+	self->data = NULL;
+	self->loop[0] = '\0';
+	if (io_domu_find(&self->d, 1)) {
+		self->d.domid = 0;
+		return;
+	}
+	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
+	self->held = gntdev_held_pages();
+}
+
+/* Nothing left running; no grant stays mapped; gntdev holds no more. */
+FIXTURE_TEARDOWN(clients)
+{
+	struct grants after;
+	char out[256];
+	long held;
+
+	client_end(&self->c);
+	free(self->data);
+	if (self->loop[0])
+		runf(out, sizeof(out), "losetup -d %s 2>&1", self->loop);
+	if (!self->d.domid)
+		return;
+	domu_sh(&self->d, out, sizeof(out), 30,
+		"kill -9 $(pidof vchan-socket-proxy) 2>/dev/null; true");
+	ASSERT_EQ(read_grants_settled(&self->d, &after), 0);
+	EXPECT_EQ(after.domu, self->before.domu)
+		TH_LOG("the domU's table: %ld active entries, %ld before",
+		       after.domu, self->before.domu);
+	EXPECT_EQ(after.total - after.domu,
+		  self->before.total - self->before.domu)
+		TH_LOG("other tables: %ld active entries, %ld before",
+		       after.total - after.domu,
+		       self->before.total - self->before.domu);
+	held = gntdev_held_pages();
+	if (self->held >= 0) {
+		EXPECT_EQ(held, self->held)
+			TH_LOG("gntdev holds %ld pages, %ld before", held,
+			       self->held);
+	} else {
+		TH_LOG("gntdev has no held_pages (the base): not checked");
+	}
+	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
+	TH_LOG("grants before: " GRANTS_FMT "; after: " GRANTS_FMT,
+	       GRANTS_ARGS(&self->before, &self->d),
+	       GRANTS_ARGS(&after, &self->d));
+}
+
+#define NEED_DOMU() ASSERT_NE(self->d.domid, 0) TH_LOG("no %s", DOMU_IO)
+
+/* vchan @seed: a server, a client, @len bytes of stream @seed to send. */
+static void connect_vchan(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(clients) *self, unsigned int seed,
+			  size_t len)
+{
+	char out[1024];
+
+	self->data = stream(seed, len);
+	ASSERT_NE(self->data, NULL);
+	ASSERT_TRUE(server_start(&self->d, seed, out, sizeof(out)))
+		TH_LOG("vchan server: %s", out);
+	ASSERT_EQ(client_start(&self->d, seed, &self->c), 0);
+}
+
+/* The client and the stream of a vchan that is over. */
+static void vchan_end(FIXTURE_DATA(clients) *self)
+{
+	client_end(&self->c);
+	free(self->data);
+	self->data = NULL;
+}
+
+/* A whole stream both ways through a new vchan; both ends then exit. */
+static void whole_stream(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(clients) *self, unsigned int seed,
+			 size_t len)
+{
+	char md5[33], out[1024];
+	struct progress p;
+	double t;
+
+	/* The stream's md5sum, never that of nothing. */
+	ASSERT_EQ(runf(out, sizeof(out), "xtool gen %u %zu | md5sum", seed,
+		       len), 0);
+	ASSERT_EQ(sscanf(out, "%32s", md5), 1);
+	ASSERT_STRNE(md5, "d41d8cd98f00b204e9800998ecf8427e");
+	connect_vchan(_metadata, self, seed, len);
+	t = now_s();
+	pump(&self->c, self->data, len, len, &p);
+	t = now_s() - t;
+	EXPECT_EQ(p.echoed, len)
+		TH_LOG("%zu of %zu bytes came back (%zu sent)", p.echoed, len,
+		       p.sent);
+	EXPECT_EQ(p.mismatch, -1)
+		TH_LOG("byte %ld came back wrong", p.mismatch);
+	/* The end of the stream: the client exits, then the server. */
+	close(self->c.in);
+	self->c.in = -1;
+	EXPECT_EQ(client_wait(&self->c, 30), 0)
+		TH_LOG("the vchan client did not exit cleanly");
+	EXPECT_TRUE(domu_sh(&self->d, out, sizeof(out), 60,
+			    "i=0; while [ ! -f /tmp/vchan.md5 ] && [ $i -lt 250 ]; do "
+			    "sleep 0.2; i=$((i+1)); done; cat /tmp/vchan.md5 /tmp/vchan.err"))
+		TH_LOG("the server's md5sum: %s", out);
+	EXPECT_NE(strstr(out, md5), NULL)
+		TH_LOG("the domU received %s, stream %s", out, md5);
+	TH_LOG("vchan %u: %zu KiB to d%u and back in %.1fs, md5 %s", seed,
+	       len >> 10, self->d.domid, t, md5);
+	vchan_end(self);
+}
+
+/* A stream under way: KILL_AFTER bytes came back, more are in flight. */
+static void stream_under_way(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(clients) *self, unsigned int seed,
+			     struct progress *p)
+{
+	connect_vchan(_metadata, self, seed, KILL_KIB << 10);
+	pump(&self->c, self->data, KILL_KIB << 10, KILL_AFTER, p);
+	ASSERT_GE(p->echoed, KILL_AFTER)
+		TH_LOG("only %zu bytes came back", p->echoed);
+	ASSERT_EQ(p->mismatch, -1)
+		TH_LOG("byte %ld came back wrong", p->mismatch);
+	ASSERT_GT(p->sent, p->echoed) TH_LOG("nothing in flight");
+}
+
+/* Before the domU: what dom0 must come back to; then the domU. */
+TEST_F_TIMEOUT(clients, start, 180)
+{
+	char out[1024];
+	struct grants g;
+	FILE *f;
+
+	if (!io_domu_find(&self->d, 0)) {
+		runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1");
+		ASSERT_TRUE(domain_gone(self->d.domid, 60, out, sizeof(out)))
+			TH_LOG("d%u is still there: %s", self->d.domid, out);
+	}
+	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
+	f = fopen(NO_DOMU, "w");
+	ASSERT_NE(f, NULL);
+	fprintf(f, "%ld\n", g.total);
+	fclose(f);
+	ASSERT_EQ(io_domu_start(&self->d, out, sizeof(out)), 0)
+		TH_LOG("%s", out);
+	TH_LOG("%s", out);
+	sleep(3);	/* the partition scans' persistent grants go */
+	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
+	self->held = gntdev_held_pages();
+	TH_LOG("no domU: %ld active entries; d%u idle: %ld in its table",
+	       g.total, self->d.domid, self->before.domu);
+}
+
+/* A stream both ways, checked on both sides; then a second vchan. */
+TEST_F_TIMEOUT(clients, vchan_stream_both_ways, 300)
+{
+	NEED_DOMU();
+	whole_stream(_metadata, self, 51, STREAM_KIB << 10);
+	whole_stream(_metadata, self, 52, 256 << 10);
+}
+
+/*
+ * dom0's client is killed mid-stream: the server sees the vchan close
+ * (gntdev's notification, sent as the dead client's mapping goes) and
+ * exits; a new vchan works.
+ */
+TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
+{
+	struct progress p;
+	int status;
+
+	NEED_DOMU();
+	stream_under_way(_metadata, self, 53, &p);
+	ASSERT_EQ(kill(self->c.pid, SIGKILL), 0);
+	status = client_wait(&self->c, 30);
+	EXPECT_TRUE(status != -1 && WIFSIGNALED(status) &&
+		    WTERMSIG(status) == SIGKILL)
+		TH_LOG("status %d", status);
+	EXPECT_TRUE(server_gone(&self->d, 30))
+		TH_LOG("the vchan server is still there after the client died");
+	TH_LOG("client killed with %zu bytes sent, %zu echoed (%zu in flight)",
+	       p.sent, p.echoed, p.sent - p.echoed);
+	vchan_end(self);
+	whole_stream(_metadata, self, 54, 256 << 10);
+}
+
+/*
+ * The domU's server is killed mid-stream: dom0's client sees the vchan
+ * close (gntalloc's notification) and exits by itself; a new vchan works.
+ */
+TEST_F_TIMEOUT(clients, vchan_kill_server, 300)
+{
+	struct progress p;
+	char out[256];
+	int status;
+
+	NEED_DOMU();
+	stream_under_way(_metadata, self, 55, &p);
+	ASSERT_TRUE(domu_sh(&self->d, out, sizeof(out), 30,
+			    "kill -9 $(pidof vchan-socket-proxy)"))
+		TH_LOG("kill in the domU: %s", out);
+	status = client_wait(&self->c, 30);
+	/* 0, or 1 if a write to the closed vchan failed first. */
+	EXPECT_TRUE(status != -1 && WIFEXITED(status))
+		TH_LOG("dom0's client did not see the close: status %d",
+		       status);
+	TH_LOG("server killed with %zu bytes sent, %zu echoed; the client exited with %d",
+	       p.sent, p.echoed, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	vchan_end(self);
+	whole_stream(_metadata, self, 56, 256 << 10);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* What the backend did, shared with the test. */
+struct pins_count {
+	long submitted, reaped;
+	long inflight;	/* the device's, when the backend exited */
+	int error;	/* the errno that stopped it */
+};
+
+enum pins_end { PINS_ALL, PINS_KILLED, PINS_EXIT_QUEUED };
+
+/* The domU's granted refs (gntshare's data/gnttest/refs). */
+static int domu_refs(const struct domu *d, uint32_t *refs)
+{
+	char out[1024], *p, *end;
+	unsigned int i;
+
+	if (runf(out, sizeof(out),
+		 "xenstore-read /local/domain/%u/data/gnttest/refs", d->domid))
+		return -1;
+	for (i = 0, p = out; i < IO_GRANTS; i++, p = end) {
+		refs[i] = strtoul(p, &end, 10);
+		if (end == p)
+			return -1;
+	}
+	return 0;
+}
+
+/* Requests in flight on loop device @dev (its sysfs inflight), or -1. */
+static long loop_inflight(const char *dev)
+{
+	long reads, writes;
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/inflight",
+		 strrchr(dev, '/') + 1);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &reads, &writes) != 2)
+		reads = writes = -1;
+	fclose(f);
+	return reads < 0 ? -1 : reads + writes;
+}
+
+static long sys_io_setup(unsigned int nr, aio_context_t *ctx)
+{
+	return syscall(SYS_io_setup, nr, ctx);
+}
+
+static long sys_io_submit(aio_context_t ctx, long nr, struct iocb **iocbs)
+{
+	return syscall(SYS_io_submit, ctx, nr, iocbs);
+}
+
+static long sys_io_getevents(aio_context_t ctx, long min, long max,
+			     struct io_event *events)
+{
+	return syscall(SYS_io_getevents, ctx, min, max, events, NULL);
+}
+
+/*
+ * The backend, in a child: requests on device @dev, each on a fresh
+ * mapping of one group of @refs, writes and reads in turn, until
+ * PINS_REQUESTS were reaped; with PINS_EXIT_QUEUED it exits as soon as
+ * the device has requests of it in flight, without reaping them.  Exits 0, or 1 with
+ * c->error set.
+ */
+static void __attribute__((noreturn))
+pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
+	     enum pins_end end, struct pins_count *c)
+{
+	struct iocb iocbs[PINS_DEPTH], *iocbp;
+	struct io_event events[PINS_DEPTH];
+	void *maps[PINS_DEPTH] = { NULL };
+	aio_context_t ctx = 0;
+	xengnttab_handle *xgt;
+	long i, n, slot;
+	int fd;
+
+	xgt = xengnttab_open(NULL, 0);
+	fd = open(dev, O_RDWR | O_DIRECT);
+	if (!xgt || fd < 0 || sys_io_setup(PINS_DEPTH, &ctx)) {
+		c->error = errno;
+		_exit(1);
+	}
+	while (c->reaped < PINS_REQUESTS) {
+		for (slot = 0; slot < PINS_DEPTH &&
+		     c->submitted < PINS_REQUESTS; slot++) {
+			unsigned int group = c->submitted % PINS_GROUPS;
+			/* A block that holds this group's content. */
+			long block = c->submitted * 7 % PINS_BLOCKS /
+				     PINS_GROUPS * PINS_GROUPS + group;
+
+			if (maps[slot])
+				continue;
+			maps[slot] = xengnttab_map_domain_grant_refs(xgt,
+					PINS_PAGES, domid,
+					refs + group * PINS_PAGES,
+					PROT_READ | PROT_WRITE);
+			if (!maps[slot]) {
+				c->error = errno;
+				_exit(1);
+			}
+			memset(&iocbs[slot], 0, sizeof(iocbs[slot]));
+			iocbs[slot].aio_data = slot;
+			iocbs[slot].aio_lio_opcode = c->submitted & 1 ?
+				IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
+			iocbs[slot].aio_fildes = fd;
+			iocbs[slot].aio_buf = (unsigned long)maps[slot];
+			iocbs[slot].aio_nbytes = PINS_BYTES;
+			iocbs[slot].aio_offset = block * PINS_BYTES;
+			iocbp = &iocbs[slot];
+			if (sys_io_submit(ctx, 1, &iocbp) != 1) {
+				c->error = errno;
+				_exit(1);
+			}
+			c->submitted++;
+		}
+		if (end == PINS_EXIT_QUEUED) {
+			c->inflight = loop_inflight(dev);
+			if (c->inflight > 0)
+				_exit(0);
+		}
+		n = sys_io_getevents(ctx, 1, PINS_DEPTH, events);
+		if (n < 0) {
+			c->error = errno;
+			_exit(1);
+		}
+		for (i = 0; i < n; i++) {
+			slot = events[i].data;
+			if (events[i].res != PINS_BYTES) {
+				c->error = (long)events[i].res < 0 ?
+					   -(long)events[i].res : EIO;
+				_exit(1);
+			}
+			xengnttab_unmap(xgt, maps[slot], PINS_PAGES);
+			maps[slot] = NULL;
+			c->reaped++;
+		}
+	}
+	_exit(0);
+}
+
+/*
+ * The device: a loop device over a file in dom0's tmpfs (in
+ * self->loop), every block holding its group's content, read through
+ * one mapping of each group and kept in @groups.
+ */
+static void pins_device(struct __test_metadata *_metadata,
+			FIXTURE_DATA(clients) *self, uint32_t *refs,
+			unsigned char *groups)
+{
+	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+	char out[256];
+	unsigned int g;
+	void *map;
+	long b;
+	int fd;
+
+	ASSERT_NE(xgt, NULL);
+	for (g = 0; g < PINS_GROUPS; g++) {
+		map = xengnttab_map_domain_grant_refs(xgt, PINS_PAGES,
+				self->d.domid, refs + g * PINS_PAGES,
+				PROT_READ);
+		if (map) {
+			memcpy(groups + g * PINS_BYTES, map, PINS_BYTES);
+			xengnttab_unmap(xgt, map, PINS_PAGES);
+		}
+		EXPECT_NE(map, NULL) TH_LOG("mapping group %u: %m", g);
+	}
+	xengnttab_close(xgt);
+	ASSERT_EQ(runf(out, sizeof(out),
+		       "rm -f /tmp/pins.img && truncate -s %lu /tmp/pins.img && "
+		       "l=$(losetup -f) && losetup $l /tmp/pins.img && echo $l",
+		       PINS_BLOCKS * PINS_BYTES), 0)
+		TH_LOG("loop device: %s", out);
+	ASSERT_EQ(sscanf(out, "%63s", self->loop), 1);
+	fd = open(self->loop, O_WRONLY);
+	ASSERT_GE(fd, 0);
+	for (b = 0; b < PINS_BLOCKS; b++)
+		if (pwrite(fd, groups + b % PINS_GROUPS * PINS_BYTES,
+			   PINS_BYTES, b * PINS_BYTES) != PINS_BYTES)
+			break;
+	EXPECT_EQ(b, PINS_BLOCKS);
+	EXPECT_EQ(fsync(fd), 0);
+	close(fd);
+}
+
+/*
+ * The backend on the domU's grants, to its end or cut short by @end;
+ * then the domU's pages hold their pattern and every block its group's.
+ */
+static void pins_run(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(clients) *self, enum pins_end end)
+{
+	static unsigned char groups[PINS_GROUPS * PINS_BYTES];
+	static unsigned char block[PINS_BYTES] __attribute__((aligned(4096)));
+	long b, inflight = -1;
+	uint32_t refs[IO_GRANTS];
+	struct pins_count *c;
+	int status, fd;
+	char out[256];
+	pid_t pid;
+	double t;
+
+	ASSERT_EQ(domu_refs(&self->d, refs), 0);
+	pins_device(_metadata, self, refs, groups);
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(c, MAP_FAILED);
+	c->inflight = -1;
+	t = now_s();
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		pins_backend(self->d.domid, refs, self->loop, end, c);
+	if (end == PINS_KILLED) {
+		/* Killed well under way, while the device has requests. */
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (c->reaped >= PINS_REQUESTS / 4) {
+				inflight = loop_inflight(self->loop);
+				if (inflight > 0) {
+					kill(pid, SIGKILL);
+					break;
+				}
+			}
+			usleep(1000);
+		}
+		c->inflight = inflight;
+	}
+	waitpid(pid, &status, 0);
+	t = now_s() - t;
+	if (end == PINS_KILLED) {
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			TH_LOG("the backend ended first: status %d, error %d",
+			       status, c->error);
+	} else {
+		EXPECT_EQ(status, 0)
+			TH_LOG("the backend failed: status %d, error %d (%s)",
+			       status, c->error, strerror(c->error));
+	}
+	TH_LOG("%s after %.1fs: %ld requests of %lu KiB submitted, %ld reaped",
+	       end == PINS_ALL ? "done" : end == PINS_KILLED ? "killed" :
+	       "exited", t, c->submitted, PINS_BYTES >> 10, c->reaped);
+	if (end == PINS_ALL) {
+		EXPECT_EQ(c->reaped, PINS_REQUESTS);
+	} else {
+		EXPECT_GT(c->inflight, 0) TH_LOG("no request in flight");
+		TH_LOG("%ld requests in flight on %s then", c->inflight,
+		       self->loop);
+	}
+	munmap(c, sizeof(*c));
+
+	/* Once the requests in flight are done, the data is where it was. */
+	EXPECT_TRUE(domu_command(&self->d, "check 1", out, sizeof(out)))
+		TH_LOG("the domU's granted pages: %s", out);
+	fd = open(self->loop, O_RDONLY | O_DIRECT);
+	ASSERT_GE(fd, 0);
+	for (b = 0; b < PINS_BLOCKS; b++) {
+		if (pread(fd, block, PINS_BYTES, b * PINS_BYTES) != PINS_BYTES ||
+		    memcmp(block, groups + b % PINS_GROUPS * PINS_BYTES,
+			   PINS_BYTES))
+			break;
+	}
+	EXPECT_EQ(b, PINS_BLOCKS)
+		TH_LOG("block %ld does not hold group %ld", b, b % PINS_GROUPS);
+	close(fd);
+	EXPECT_EQ(runf(out, sizeof(out), "losetup -d %s 2>&1", self->loop), 0)
+		TH_LOG("losetup -d: %s", out);
+	self->loop[0] = '\0';
+}
+
+/* The backend's requests all complete. */
+TEST_F_TIMEOUT(clients, pins_whole_run, 120)
+{
+	NEED_DOMU();
+	pins_run(_metadata, self, PINS_ALL);
+}
+
+/* The backend is killed while the device has requests in flight. */
+TEST_F_TIMEOUT(clients, pins_killed_mid_io, 120)
+{
+	NEED_DOMU();
+	pins_run(_metadata, self, PINS_KILLED);
+}
+
+/* The backend exits with requests in flight, without reaping them. */
+TEST_F_TIMEOUT(clients, pins_exit_with_io_queued, 120)
+{
+	NEED_DOMU();
+	pins_run(_metadata, self, PINS_EXIT_QUEUED);
+}
+
+/*
+ * The domU is destroyed mid-stream.  Once dom0's client is gone (it does
+ * not see a destroyed peer: then it is killed), the domain goes and no
+ * grant entry is left anywhere.
+ */
+TEST_F_TIMEOUT(clients, vchan_destroy_domu, 300)
+{
+	unsigned int domid = self->d.domid;
+	char out[1024], *val;
+	struct progress p;
+	long total = -1, held;
+	struct grants g;
+	int status;
+
+	NEED_DOMU();
+	stream_under_way(_metadata, self, 57, &p);
+	self->d.domid = 0;
+	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1"), 0)
+		TH_LOG("xl destroy: %s", out);
+	status = client_wait(&self->c, 10);
+	TH_LOG("d%u destroyed with %zu bytes sent, %zu echoed; the client %s (status %d)",
+	       domid, p.sent, p.echoed,
+	       status == -1 ? "still waited after 10 s: killed" : "ended",
+	       status);
+	client_end(&self->c);
+	EXPECT_TRUE(domain_gone(domid, 90, out, sizeof(out)))
+		TH_LOG("d%u is still there after 90 s:\n%s", domid, out);
+	val = read_file(NO_DOMU);
+	ASSERT_NE(val, NULL);
+	ASSERT_EQ(sscanf(val, "%ld", &total), 1);
+	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
+	EXPECT_EQ(g.total, total)
+		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
+		       g.total, total);
+	held = gntdev_held_pages();
+	if (self->held >= 0) {
+		EXPECT_EQ(held, self->held)
+			TH_LOG("gntdev holds %ld pages, %ld before", held,
+			       self->held);
+	}
+	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
+}
+
+TEST_HARNESS_MAIN
