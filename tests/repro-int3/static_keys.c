@@ -45,7 +45,12 @@ static void hammer(int cpu)
 		nanosleep(&tiny, NULL);
 }
 
-TEST(flip_hot_static_keys)
+FIXTURE(int3) {};
+FIXTURE_SETUP(int3) {}
+FIXTURE_TEARDOWN(int3) {}
+
+/* Up to 600 s: the harness's default timeout of 30 s would cut it. */
+TEST_F_TIMEOUT(int3, flip_hot_static_keys, 600)
 {
 	int cpus = sysconf(_SC_NPROCESSORS_ONLN), i, k, fds[2];
 	const char *env = getenv("INT3_SECONDS");
