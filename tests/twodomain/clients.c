@@ -71,16 +71,16 @@
 #define VCHAN_PROXY	"/usr/lib/xen-4.17/bin/vchan-socket-proxy"
 #define NO_DOMU		RUN_DIR "clients-baseline"	/* before the domU */
 #define VCHAN_WINDOW	(64 * 1024)	/* bytes sent ahead of the echo */
-#define STREAM_KIB	1024	/* a whole stream, echoed */
-#define KILL_KIB	1024	/* a stream that is cut short */
-#define KILL_AFTER	(128 * 1024)	/* bytes echoed before the kill */
+#define STREAM_KIB	512	/* a whole stream, echoed */
+#define KILL_KIB	512	/* a stream that is cut short */
+#define KILL_AFTER	(64 * 1024)	/* bytes echoed before the kill */
 #define PUMP_SECS	120
 #define PINS_PAGES	4	/* pages per request */
 #define PINS_GROUPS	(IO_GRANTS / PINS_PAGES)
 #define PINS_BYTES	(PINS_PAGES * PAGE)
 #define PINS_BLOCKS	64	/* the device's size, in requests */
 #define PINS_DEPTH	8	/* requests in flight */
-#define PINS_REQUESTS	2000	/* a whole run */
+#define PINS_REQUESTS	1000	/* a whole run */
 
 /* dom0's vchan client, fed and read through pipes. */
 struct client {
@@ -455,7 +455,7 @@ TEST_F_TIMEOUT(clients, vchan_stream_both_ways, 300)
 {
 	NEED_DOMU();
 	whole_stream(_metadata, self, 51, STREAM_KIB << 10);
-	whole_stream(_metadata, self, 52, 256 << 10);
+	whole_stream(_metadata, self, 52, 128 << 10);
 }
 
 /*
@@ -480,7 +480,7 @@ TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
 	TH_LOG("client killed with %zu bytes sent, %zu echoed (%zu in flight)",
 	       p.sent, p.echoed, p.sent - p.echoed);
 	vchan_end(self);
-	whole_stream(_metadata, self, 54, 256 << 10);
+	whole_stream(_metadata, self, 54, 128 << 10);
 }
 
 /*
@@ -506,7 +506,7 @@ TEST_F_TIMEOUT(clients, vchan_kill_server, 300)
 	TH_LOG("server killed with %zu bytes sent, %zu echoed; the client exited with %d",
 	       p.sent, p.echoed, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	vchan_end(self);
-	whole_stream(_metadata, self, 56, 256 << 10);
+	whole_stream(_metadata, self, 56, 128 << 10);
 }
 
 /* ------------------------------------------------------------------ */
