@@ -72,3 +72,30 @@ check_config() {
 	' "$@")
 	[ -z "$bad" ] || die "$cfg: options not as asked:$bad"
 }
+
+# Boots of their own for tests that need a Xen option (in a normal boot
+# they SKIP), one line each:  NAME  XENTEST_ONLY  XEN_EXTRA...
+extra_boots=(
+	"maptrack maptrack.* gnttab_max_maptrack_frames=1"
+)
+
+# run_extra_boots KIND: after KIND's suite, each of $extra_boots with
+# build/KIND/vmlinuz and the initramfs run-suite.sh just built, XEN_EXTRA
+# on Xen's command line and only the tests the glob XENTEST_ONLY selects
+# (xentest.only, tests/init); results in build/KIND-NAME, judged by
+# tests/expected-failures-KIND-NAME.txt, a pair the function adds to the
+# caller's array `checks`.  The caller's XEN_EXTRA and XENTEST_ARGS do not
+# reach these boots.
+run_extra_boots() {
+	local kind=$1 boot name only xen
+
+	for boot in "${extra_boots[@]}"; do
+		read -r name only xen <<<"$boot"
+		# kunit.enable=0: KUnit ran in the kind's own boot already.
+		KERNEL=$BUILD/$kind/vmlinuz INITRAMFS=$BUILD/$kind/initramfs.gz \
+			XEN_EXTRA="$xen" \
+			XENTEST_ARGS="xentest.only=$only kunit.enable=0" \
+			"$TOP/scripts/run-suite.sh" "$kind-$name" || true
+		checks+=("$kind-$name" "$TOP/tests/expected-failures-$kind-$name.txt")
+	done
+}

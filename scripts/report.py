@@ -68,13 +68,18 @@ PROG_START = re.compile(r'^# selftests: (\S+): (\S+)$')
 PROG = re.compile(r'^(not )?ok \d+ selftests: (\S+): (\S+)(?:\s+#\s*(.*))?$')
 HOST = re.compile(r'^XENTEST-HOST: boot (\d+) exit (\d+)')
 PLANNED = re.compile(r'XENTEST: test (\S+)')
+BEGIN = re.compile(r'XENTEST: begin (\S+)')
 BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
 		 r'refcount_t:|possible circular locking|inconsistent lock state|'
 		 r'possible recursive locking|suspicious RCU usage|'
 		 # lockdep switched off: later locking bugs would go unseen.
-		 r'turning off the locking correctness validator')
+		 r'turning off the locking correctness validator|'
+		 # tests/init: a module the suite needs (Debian's
+		 # configuration) did not load; its tests would fail or skip
+		 # for a reason the run would not name.
+		 r'XENTEST: modprobe \S+ failed')
 # Lockdep reports a locking order that could deadlock, or switches
 # itself off: that damages nothing, so it starts no chain of reports
 # that ends in a crash.
@@ -375,9 +380,22 @@ def matches(name, patterns):
 	return {p for p in patterns if fnmatch.fnmatchcase(name, p)}
 
 
+def booted(out, run):
+	"""What the run booted: the release dom0 printed (tests/init), the
+	image and its package (run-suite.sh's DIR/booted)."""
+	release = next((m.group(1) for m in map(BEGIN.search, run.lines) if m),
+		       'no kernel release seen')
+	try:
+		with open(os.path.join(out, 'booted')) as f:
+			return ' '.join([release] + f.read().split('\n')).strip()
+	except FileNotFoundError:
+		return release
+
+
 def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
-	_, run = load(kind)
+	out, run = load(kind)
+	print(f'{kind}: booted {booted(out, run)}')
 	fails, skips = read_expected(expected_file)
 	res = run.results
 	used = set()	# entries that matched a result

@@ -32,6 +32,7 @@ for kind in "${kinds[@]}"; do
 	[ -n "${NO_BUILD:-}" ] || "$S/build-kernel.sh" "$kind"
 	"$S/run-suite.sh" "$kind" || true
 	checks+=("$kind" "$TOP/tests/expected-failures-$kind.txt")
+	run_extra_boots "$kind"
 	[ -z "${NO_TWODOMAIN:-}" ] || continue
 	# dom0's modules (xenfs, gntdev, the backends: modules in Debian's
 	# configuration), which tests/init loads before the setup starts

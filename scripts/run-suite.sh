@@ -31,6 +31,14 @@ read -ra extra <<<"${XENTEST_ARGS:-}"
 
 mkdir -p "$out"	# a DIR of its own with KERNEL and INITRAMFS from elsewhere
 rm -f "$out"/boot-*.log "$out/console.log" "$out/results.txt"
+# What is booted, for the report: the image and, when it came from one,
+# its Debian package (scripts/build-deb.sh dom0 writes build/dom0/package;
+# a rebuild of the kernel removes it).
+{
+	echo "$kernel"
+	pkg=$(dirname "$kernel")/package
+	[ ! -f "$pkg" ] || sed 's/^/from /' "$pkg"
+} >"$out/booted"
 
 # The tests to isolate, as /etc/xentest/isolate in an archive appended
 # to the initramfs (the kernel unpacks concatenated archives in order).

@@ -8,23 +8,12 @@
 #                 the series and on the stock base, each checked against
 #                 its expected-failures list, and every patch built on its
 #                 own (scripts/bisect-check.sh)
-# After each kind's suite come the boots of $extra_boots below and the
-# two-domain boot (scripts/run-twodomain-boot.sh), each with its own
-# results directory and list.
+# After each kind's suite come the boots of $extra_boots (scripts/lib.sh)
+# and the two-domain boot (scripts/run-twodomain-boot.sh), each with its
+# own results directory and list.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
-
-# Boots of their own for tests that need a Xen option (in a normal boot
-# they SKIP), one line each:  NAME  XENTEST_ONLY  XEN_EXTRA...
-# For every kind, after its suite: build/KIND/vmlinuz and the initramfs
-# run-suite.sh just built, XEN_EXTRA on Xen's command line, only the
-# tests the glob XENTEST_ONLY selects (xentest.only, tests/init), results
-# in build/KIND-NAME, checked against tests/expected-failures-KIND-NAME.txt.
-# The caller's XEN_EXTRA and XENTEST_ARGS reach the normal boots only.
-extra_boots=(
-	"maptrack maptrack.* gnttab_max_maptrack_frames=1"
-)
 
 kinds=(dom0)
 [ "${1:-}" != --all ] || kinds=(dom0 stock)
@@ -48,15 +37,7 @@ for kind in "${kinds[@]}"; do
 	"$S/mkinitramfs.sh" "$kind"
 	"$S/run-suite.sh" "$kind" || true
 	checks+=("$kind" "$TOP/tests/expected-failures-$kind.txt")
-	for boot in "${extra_boots[@]}"; do
-		read -r name only xen <<<"$boot"
-		# kunit.enable=0: KUnit ran in the kind's own boot already.
-		KERNEL=$BUILD/$kind/vmlinuz INITRAMFS=$BUILD/$kind/initramfs.gz \
-			XEN_EXTRA="$xen" \
-			XENTEST_ARGS="xentest.only=$only kunit.enable=0" \
-			"$S/run-suite.sh" "$kind-$name" || true
-		checks+=("$kind-$name" "$TOP/tests/expected-failures-$kind-$name.txt")
-	done
+	run_extra_boots "$kind"
 	# dom0 with Xen's toolstack and PV domUs (the series' kernel, built
 	# first): grant teardown on their frames, blkback and netback.
 	XENTEST_ARGS= TIMEOUT= "$S/run-twodomain-boot.sh" "$kind"

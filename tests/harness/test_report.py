@@ -134,6 +134,16 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.results['a'], ('PASS', ''))
 		self.assertEqual(run.results['dmesg'][0], 'FAIL')
 
+	def test_failed_modprobe_fails_the_run(self):
+		# tests/init's message when a module of Debian's configuration
+		# does not load: no test is to blame, the run fails.
+		lines = ['[    2.000000] XENTEST: begin 6.12.0',
+			 'XENTEST: modprobe xen-gntdev failed']
+		lines += boot(['a'], ran('a'), 0)[1:]
+		run = report.Run(lines)
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+
 	def test_lockdep_switched_off_starts_no_chain(self):
 		off = ['[    5.500000] turning off the locking correctness validator.']
 		body = ran('a')[:2] + off + ran('a')[2:] + start('b') + BAD_PAGE + CRASH
