@@ -50,6 +50,7 @@ deb: dom0
 	$(S)/build-deb.sh dom0
 
 deb-debian-full: series-apply
+	$(S)/deps.sh --deb-full
 	$(S)/build-deb.sh debian-full
 
 # Every patch of the series built on its own (its objects, W=1).
@@ -59,7 +60,7 @@ bisect-check:
 # The series' files compiled (W=1) in every configuration that compiles
 # them, series against base: no PV, no split PTE locks, no gntdev, no
 # fault injection, i386, arm64; sparse, kernel-doc and its documents too.
-compile-matrix:
+compile-matrix: series-apply
 	$(S)/deps.sh --matrix
 	$(S)/compile-matrix.sh
 

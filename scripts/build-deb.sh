@@ -35,7 +35,7 @@ dom0)
 	;;
 debian-full)
 	src=$BUILD/src/deb objtree=$BUILD/deb-$cfg-obj
-	command -v pahole >/dev/null || die "Debian's configuration has BTF: apt-get install dwarves"
+	command -v pahole >/dev/null || die "Debian's configuration has BTF: pahole missing (run scripts/deps.sh --deb-full)"
 	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
 	git -C "$src" checkout -q --detach "$commit"
 	mkdir -p "$objtree"

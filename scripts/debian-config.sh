@@ -12,8 +12,15 @@
 #     changes no code, and makes the build and the package several
 #     times larger.
 # debian-test also merges configs/debian-test.config (debugfs, fault
-# injection, KUnit) for the tests that need them.  Everything else is
-# Debian's: modules compressed with xz, ZONE_DEVICE and with it
+# injection, KUnit) for the tests that need them.  olddefconfig then
+# drops what only the dropped modules selected or depended on (some 900
+# built-in options, among them MEMORY_BALLOON, BALLOON_COMPACTION and
+# HMM_MIRROR, which virtio's and VMware's balloons and GPU drivers
+# select: none is on a grant path) and builds in SCSI_MOD (a built-in
+# user needs it).  Every difference from Debian's file is written to
+# OBJ/debian.diffconfig (the kernel's scripts/diffconfig) and the ones
+# that are not an option dropped are printed.  The rest is Debian's:
+# modules compressed with xz, ZONE_DEVICE and with it
 # XEN_UNPOPULATED_ALLOC, memory hotplug, the balloon's hotplug, THP
 # "always", soft-dirty, NR_CPUS=8192.
 set -euo pipefail
@@ -47,5 +54,15 @@ make -C "$src" -s O="$obj" olddefconfig
 check_config "$obj/.config" '' "$obj/fragment.config" <(printf '#check CONFIG_%s\n' \
 	XEN_PV_GRANT_PTES=y XEN_GNTDEV=m XEN_GRANT_DEV_ALLOC=m \
 	ZONE_DEVICE=y XEN_UNPOPULATED_ALLOC=y DEBUG_INFO_NONE=y) >/dev/null
+"$src/scripts/diffconfig" <(xzcat "$debian") "$obj/.config" >"$obj/debian.diffconfig"
+awk '/^-/ { dropped++ } /^-.* m$/ { dropped_m++ } /^-.* y$/ { dropped_y++ }
+	/ m -> n$/ { m_off++ } !/^-/ && !/ m -> n$/ { rest[++n] = $0 }
+	END {
+		printf "    %d options differ from Debian'"'"'s (%s): %d modules off,\n",
+			NR, FILENAME, dropped_m + m_off
+		printf "    %d built-in and %d other options dropped with them, and:\n",
+			dropped_y, dropped - dropped_m - dropped_y
+		for (i = 1; i <= n; i++) print "        " rest[i]
+	}' "$obj/debian.diffconfig"
 echo "    Debian's amd64 config $have: $dropped modules off," \
 	"$(grep -cE '=m$' "$cfg") kept: $(grep -E '=m$' "$cfg" | sed 's/^CONFIG_//; s/=m$//' | tr '\n' ' ')"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install the Debian 12 packages the harness needs: scripts/deps.sh
-# [--matrix] (--matrix: also make compile-matrix's cross compiler, sparse
-# and Sphinx, which make run and make test do not need). Idempotent: does
+# [--matrix] [--deb-full] (--matrix: also make compile-matrix's cross
+# compiler, sparse and Sphinx; --deb-full: pahole, for the BTF of make
+# deb-debian-full; make run and make test need neither). Idempotent: does
 # nothing when all are installed, and refreshes the apt lists only when
 # they are missing or older than a day.
 set -euo pipefail
@@ -23,9 +24,13 @@ pkgs=(
 	shellcheck
 )
 
-if [ "${1:-}" = --matrix ]; then
-	pkgs+=(gcc-aarch64-linux-gnu sparse python3-sphinx)
-fi
+for arg in "$@"; do
+	case $arg in
+	--matrix) pkgs+=(gcc-aarch64-linux-gnu sparse python3-sphinx) ;;
+	--deb-full) pkgs+=(dwarves) ;;
+	*) die "usage: deps.sh [--matrix] [--deb-full]" ;;
+	esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,8 +6,9 @@
 #   run.sh --all  every test: series hygiene (each patch applies in order,
 #                 checkpatch --strict --no-signoff), then the same suite on
 #                 the series and on the stock base, each checked against
-#                 its expected-failures list, and every patch built on its
-#                 own (scripts/bisect-check.sh)
+#                 its expected-failures list, every patch built on its
+#                 own (scripts/bisect-check.sh) and the series compiled in
+#                 two more configurations (compile-matrix.sh --quick)
 # After each kind's suite come the boots of $extra_boots (scripts/lib.sh)
 # and the two-domain boot (scripts/run-twodomain-boot.sh), each with its
 # own results directory and list.
@@ -25,6 +26,10 @@ if [ "${#kinds[@]}" -gt 1 ]; then
 	"$S/series.sh" check
 	# The harness's own blame logic (report.py), on synthetic consoles.
 	python3 "$TOP/tests/harness/test_report.py"
+	# make compile-matrix's reduced form: the series with W=1 in Debian's
+	# configuration (also make debian's: its options checked) and in
+	# 32-bit x86, series against base, and kernel-doc.
+	"$S/compile-matrix.sh" --quick
 fi
 "$S/build-selftests.sh"
 "$S/build-libxen-tests.sh"
