@@ -42,12 +42,15 @@ An expected-failures list (tests/expected-failures-*.txt) has one entry
 a line, "#" to the end of a line is a comment:
   NAME          the test is expected to FAIL
   skip: NAME    the test is expected to SKIP
+  require: NAME some result must match (KUnit's, which tests/init does
+                not plan, so that their absence is seen)
 NAME is a result name as above, or a shell-style glob (fnmatch: * ? [])
 such as "skip: faults.*".  "check" counts as failed: a FAIL that matches
 no plain entry, a SKIP that matches no "skip:" entry, a PASS that matches
-any entry, and a run in which tests/init selected no test at all (a
-glob that selected nothing, missing selftests).  An entry that matches
-no result is only noted.
+any entry, a "require:" entry that matches no result, and a run in which
+tests/init selected no test at all (a glob that selected nothing,
+missing selftests).  Another entry that matches no result is only
+noted.
 """
 import fnmatch
 import io
@@ -274,8 +277,8 @@ class Run:
 			 for t in ('dom0', 'stock')]
 		trees = [t for t in trees if os.path.exists(t + '/kunit_parser.py')]
 		if not trees:
-			print('warning: no kernel tree for kunit_parser; KUnit ignored',
-			      file=sys.stderr)
+			self.add('kunit', ('FAIL', 'KTAP in the log, but no kernel '
+					   'tree for kunit_parser'))
 			return
 		sys.path.insert(0, trees[0])
 		import kunit_parser
@@ -363,16 +366,19 @@ def summarize(kind):
 
 
 def read_expected(path):
-	"""@path's entries: (failure patterns, skip patterns)."""
-	fails, skips = set(), set()
+	"""@path's entries: (failure patterns, skip patterns, required
+	patterns)."""
+	fails, skips, required = set(), set(), set()
 	with open(path) as f:
 		for line in f:
 			entry = line.split('#', 1)[0].strip()
 			if entry.startswith('skip:'):
 				skips.add(entry[5:].strip())
+			elif entry.startswith('require:'):
+				required.add(entry[8:].strip())
 			elif entry:
 				fails.add(entry)
-	return fails, skips
+	return fails, skips, required
 
 
 def matches(name, patterns):
@@ -396,7 +402,7 @@ def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
 	out, run = load(kind)
 	print(f'{kind}: booted {booted(out, run)}')
-	fails, skips = read_expected(expected_file)
+	fails, skips, required = read_expected(expected_file)
 	res = run.results
 	used = set()	# entries that matched a result
 	counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'xfail': 0}
@@ -434,6 +440,13 @@ def compare(kind, expected_file):
 	for entry in sorted(skips - used):
 		print(f'{kind}: note: skip: {entry} is listed in '
 		      f'{expected_file} but did not run')
+	# Results tests/init does not plan (KUnit's) are missed only when
+	# the list requires them.
+	for entry in sorted(required):
+		if not any(fnmatch.fnmatchcase(name, entry) for name in res):
+			print(f'{kind}: missing: no result matches "require: '
+			      f'{entry}" of {expected_file}')
+			counts['failed'] += 1
 	if res.get('dmesg', ('PASS',))[0] == 'FAIL' and not matches('dmesg', fails):
 		run.print_hits()
 	# KUnit runs in every boot, so its results alone do not show that
@@ -489,7 +502,7 @@ def stable(kinds):
 
 def failing(path):
 	"""The tests @path expects to fail, one a line."""
-	fails, _ = read_expected(path)
+	fails, _, _ = read_expected(path)
 	print(''.join(f'{p}\n' for p in sorted(fails - {'dmesg', 'boot'})), end='')
 	return 0
 

@@ -166,6 +166,21 @@ class Compare(unittest.TestCase):
 		self.assertEqual(counts['failed'], 1)
 		self.assertEqual(counts['xfail'], 0)
 
+	def test_required_result_missing_fails(self):
+		# KUnit's cases are not planned by tests/init: without a
+		# "require:" entry their absence would pass.
+		run = report.Run(boot(['a'], ran('a'), 0))
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, 'console.log'), 'w') as f:
+				f.write('\n'.join(run.lines) + '\n')
+			with open(os.path.join(d, 'list.txt'), 'w') as f:
+				f.write('require: a\nrequire: kunit:*\n')
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				counts = report.compare(d, os.path.join(d, 'list.txt'))
+		self.assertEqual(counts['failed'], 1)
+		self.assertIn('no result matches "require: kunit:*"', out.getvalue())
+
 
 class Failing(unittest.TestCase):
 	def test_plain_entries_but_dmesg(self):
