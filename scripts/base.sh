@@ -18,6 +18,17 @@ if [ -d "$SRC_DOM0/.git" ] && [ "$(cat "$SRC_DOM0/.git/base-version" 2>/dev/null
 fi
 
 stage "extract linux-source $have"
+# The harness's other worktrees of the old base (build/src/debian,
+# matrix-*, bisect, deb, bench-*: detached) would point at a repository
+# that is gone; one on a branch is someone's work, left for them.
+if [ -d "$SRC_DOM0/.git" ]; then
+	git -C "$SRC_DOM0" worktree list --porcelain |
+		awk '/^worktree / { path = substr($0, 10) } /^detached$/ { print path }' |
+		{ grep -vxF "$SRC_DOM0" || true; } | xargs -r -d '\n' rm -rf
+	git -C "$SRC_DOM0" worktree prune
+	git -C "$SRC_DOM0" worktree list | grep -vF "$SRC_DOM0 " |
+		sed 's/^/    left, now without its repository: /' || true
+fi
 rm -rf "$SRC_DOM0" "$SRC_STOCK"
 mkdir -p "$BUILD/src"
 tmp=$(mktemp -d "$BUILD/src/extract.XXXXXX")

@@ -1,21 +1,30 @@
 #!/bin/bash
 # Debian packages of the series (make deb):
 #   scripts/build-deb.sh [dom0|debian-full]
-# `make bindeb-pkg` of the series: linux-image, linux-headers and
-# linux-libc-dev, kernel release 6.12.N-grantptes (configs/deb.config),
-# package version BASE+grantptes.<patches>.g<commit>, into
-# build/deb-CONFIG/.  CONFIG is
+# `make bindeb-pkg` of the series: linux-image and linux-headers (the
+# linux-libc-dev it also builds is dropped: installed with them, it would
+# replace bookworm's 6.1 userspace headers), package version
+# BASE+grantptes.<patches>.g<commit> (the series' head in build/src/dom0,
+# the same for the same patches/: scripts/series.sh applies them with
+# fixed dates on a base commit with fixed dates), into
+# build/deb-CONFIG/.  Unsigned, like any bindeb-pkg: the modules are
+# signed with a key made for the build (certs/signing_key.pem, openssl),
+# the image is not signed for Secure Boot.  CONFIG is
 #   dom0         the harness's dom0 kernel (configs/dom0.config and
 #                debug.config), packaged from its own objects in
 #                build/src/dom0 after scripts/build-kernel.sh dom0: a
-#                minute or two.  The kernel and modules of build/dom0,
+#                minute or two.  Release 6.12.N-grantptes
+#                (configs/deb.config).  The kernel and modules of build/dom0,
 #                which every dom0 boot of the harness and the two-domain
 #                boot's domUs run, are then replaced by those of the
 #                linux-image package: the harness tests the package.
 #   debian-full  Debian's amd64 configuration unchanged (every module,
-#                debug information with BTF: needs dwarves), from the
-#                worktree build/src/deb with O=build/deb-debian-full-obj:
-#                hours on 2 cores and some 20 GB of objects.
+#                debug information with BTF: needs dwarves), release
+#                6.12.N-grantptes-amd64 (Debian's flavour name), without
+#                the -dbg package of the debug information (build profile
+#                pkg.linux-upstream.nokerneldbg), from the worktree
+#                build/src/deb with O=build/deb-debian-full-obj: hours on
+#                2 cores (estimated, not run yet).
 # Needs dpkg-dev (dpkg-buildpackage), fakeroot, kmod, rsync, cpio:
 # scripts/deps.sh.
 set -euo pipefail
@@ -39,9 +48,15 @@ debian-full)
 	[ -d "$src" ] || git -C "$SRC_DOM0" worktree add -q --detach "$src" "$commit"
 	git -C "$src" checkout -q --detach "$commit"
 	mkdir -p "$objtree"
+	have=$(dpkg-query -W -f '${Version}' linux-config-6.12 2>/dev/null || true)
+	[ "$have" = "$BASE_VERSION" ] ||
+		die "linux-config-6.12 is '${have:-not installed}', BASE pins $BASE_VERSION (run scripts/deps.sh)"
 	xzcat /usr/src/linux-config-6.12/config.amd64_none_amd64.xz >"$objtree/debian.config"
+	echo 'CONFIG_LOCALVERSION="-grantptes-amd64"' >"$objtree/flavour.config"
 	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$objtree" \
-		"$objtree/debian.config" "$TOP/configs/deb.config" >/dev/null)
+		"$objtree/debian.config" "$TOP/configs/deb.config" \
+		"$objtree/flavour.config" >/dev/null)
+	export DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg
 	;;
 *) die "unknown configuration '$cfg'" ;;
 esac
@@ -50,7 +65,11 @@ esac
 kmake() { make -C "$src" ${objtree:+O="$objtree"} -s -j"$(nproc)" CC="ccache gcc" LOCALVERSION= "$@"; }
 kmake olddefconfig
 release=$(kmake -s kernelrelease)
-[ "$release" = "${release%-grantptes}-grantptes" ] || die "kernel release $release, not *-grantptes"
+[[ "$release" == *-grantptes || "$release" == *-grantptes-amd64 ]] ||
+	die "kernel release $release, not *-grantptes or *-grantptes-amd64"
+# The changelog's maintainer line (the default is the build's user@host).
+export DEBFULLNAME="Xen grant PTE series" DEBEMAIL=xen-grant-ptes@invalid
+export KDEB_CHANGELOG_DIST=bookworm
 # dpkg-buildpackage writes the packages beside the tree it builds.
 debs=$(dirname "${objtree:-$src}")
 
@@ -61,7 +80,7 @@ kmake bindeb-pkg KDEB_PKGVERSION="$version" >"$BUILD/deb-$cfg.log" 2>&1 ||
 rm -rf "$out"
 mkdir -p "$out"
 mv "$debs"/linux-*_"$version"_*.deb "$out/"
-rm -f "$debs"/linux-upstream_"$version"*
+rm -f "$debs"/linux-upstream_"$version"* "$out"/linux-libc-dev_*.deb
 for deb in "$out"/*.deb; do
 	printf '    %-64s %s\n' "$(basename "$deb")" "$(du -h "$deb" | cut -f1)"
 done

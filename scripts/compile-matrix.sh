@@ -3,7 +3,9 @@
 # with no warning that the base does not have:
 #   scripts/compile-matrix.sh [--quick]
 # (make compile-matrix; make test runs the --quick form: the rows debian
-# and i386, and kernel-doc).
+# and i386, and kernel-doc, into build/matrix-quick; there the base is
+# built only where the series has a warning, since without one the
+# series brings none).
 #
 # The dom0 kernel is one configuration of one architecture; the series'
 # #ifdefs and stubs are compiled only where it is not.  Each row of the
@@ -38,7 +40,7 @@
 # series' documents (the base has none: all their warnings are new).
 #
 # Output: build/matrix/report.txt (new warnings quoted below the table),
-# logs in build/matrix/logs/.  Fails when the series does not build
+# logs in build/matrix/logs/ (--quick: build/matrix-quick/).  Fails when the series does not build
 # somewhere, brings a new warning or the base does not build (no
 # comparison then).  Every make runs under nice -n 19: on the 2-core
 # machine other kernel builds have priority.  Cost there, next to
@@ -50,7 +52,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/matrix
-logs=$out/logs
+quick=
 series_src=$BUILD/src/matrix-series
 base_src=$BUILD/src/matrix-base
 dom0_config=$BUILD/dom0/config
@@ -61,9 +63,10 @@ case ${1:-} in
 # The configuration Debian's users run and 32-bit x86 without PV, where
 # a stub or an #ifdef of the series is most likely to break (the first
 # build of Debian's configuration found one); both need only gcc.
---quick) rows=(debian i386) htmldocs= ;;
+--quick) rows=(debian i386) htmldocs='' quick=yes out=$BUILD/matrix-quick ;;
 *) die "usage: compile-matrix.sh [--quick]" ;;
 esac
+logs=$out/logs
 has_row() { [[ " ${rows[*]} " == *" $1 "* ]]; }
 # The dom0 kernel's fragments (scripts/build-kernel.sh), for the PV rows.
 dom0_fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
@@ -77,10 +80,10 @@ fi
 [ -z "$htmldocs" ] || command -v sphinx-build >/dev/null ||
 	die "sphinx-build missing (run scripts/deps.sh --matrix)"
 
-mkdir -p "$out/obj"
-# One run at a time: two would build in the same object directories.
-exec 9>"$out/lock"
-flock -n 9 || die "another compile-matrix.sh is running ($out/lock)"
+mkdir -p "$out/obj" "$BUILD/src"
+# One run at a time: two would check out the same worktrees.
+exec 9>"$BUILD/src/matrix.lock"
+flock -n 9 || die "another compile-matrix.sh is running ($BUILD/src/matrix.lock)"
 # No table or log of an earlier run survives a run that stops early.
 rm -rf "$out/report.txt" "$logs"
 mkdir -p "$logs"
@@ -323,6 +326,11 @@ for row in "${rows[@]}"; do
 	status=ok
 	declare -A nbuilt=()
 	for tree in series base; do
+		if [ "$tree" = base ] && [ -n "$quick" ] && [ "$status" = ok ] &&
+			[ ! -s "$logs/$row-series.warnings" ]; then
+			echo "  base: not built (--quick: the series has no warning)"
+			continue
+		fi
 		built=()
 		if build_tree "$tree" "$row"; then
 			:
@@ -343,8 +351,10 @@ for row in "${rows[@]}"; do
 	fi
 	log=$logs/$row-series.log
 	[ "$row" != sparse ] || log=$logs/$row-series.sparse.log
+	base_warnings=$logs/$row-base.warnings
+	[ -f "$base_warnings" ] || base_warnings=
 	add_row "$row" "$arch" "${nbuilt[series]}/${#touched_c[@]}" \
-		"$logs/$row-series.warnings" "$logs/$row-base.warnings" "$log" \
+		"$logs/$row-series.warnings" "$base_warnings" "$log" \
 		$(($(date +%s) - t)) "$status"
 	stage_done
 done

@@ -17,7 +17,11 @@
 # built-in options, among them MEMORY_BALLOON, BALLOON_COMPACTION and
 # HMM_MIRROR, which virtio's and VMware's balloons and GPU drivers
 # select: none is on a grant path) and builds in SCSI_MOD (a built-in
-# user needs it).  Every difference from Debian's file is written to
+# user needs it).  Two Xen modules go with what they depend on: the
+# SCSI frontend, and scsiback (TARGET_CORE, the SCSI target's
+# core), which maps grants only with gnttab_map_refs() into kernel
+# pages, as blkback does in the two-domain boot, paging injected; the
+# series changes no line of it.  Every difference from Debian's file is written to
 # OBJ/debian.diffconfig (the kernel's scripts/diffconfig) and the ones
 # that are not an option dropped are printed.  The rest is Debian's:
 # modules compressed with xz, ZONE_DEVICE and with it

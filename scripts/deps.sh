@@ -16,6 +16,7 @@ pkgs=(
 	gcc make bc bison flex libelf-dev libssl-dev ccache kmod perl rsync
 	xz-utils git			# kernel build, series handling
 	dpkg-dev debhelper fakeroot	# make deb (bindeb-pkg's build dependencies)
+	openssl				# the key the build signs its modules with
 	xen-hypervisor-4.17-amd64 qemu-system-x86	# boot
 	busybox-static cpio		# initramfs
 	libxen-dev			# the libxengnttab tests (tests/libxengnttab)

@@ -72,6 +72,7 @@ PROG = re.compile(r'^(not )?ok \d+ selftests: (\S+): (\S+)(?:\s+#\s*(.*))?$')
 HOST = re.compile(r'^XENTEST-HOST: boot (\d+) exit (\d+)')
 PLANNED = re.compile(r'XENTEST: test (\S+)')
 BEGIN = re.compile(r'XENTEST: begin (\S+)')
+PACKAGE = re.compile(r'from \S*/linux-image-([^_/]+)_')	# run-suite.sh's DIR/booted
 BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
@@ -388,20 +389,25 @@ def matches(name, patterns):
 
 def booted(out, run):
 	"""What the run booted: the release dom0 printed (tests/init), the
-	image and its package (run-suite.sh's DIR/booted)."""
+	image and its package (run-suite.sh's DIR/booted); and whether the
+	release is the package's, where there is one."""
 	release = next((m.group(1) for m in map(BEGIN.search, run.lines) if m),
 		       'no kernel release seen')
 	try:
 		with open(os.path.join(out, 'booted')) as f:
-			return ' '.join([release] + f.read().split('\n')).strip()
+			image = f.read().split()
 	except FileNotFoundError:
-		return release
+		return release, True
+	package = PACKAGE.search(' '.join(image))
+	return (' '.join([release] + image),
+		not package or package.group(1) == release)
 
 
 def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
 	out, run = load(kind)
-	print(f'{kind}: booted {booted(out, run)}')
+	what, release_ok = booted(out, run)
+	print(f'{kind}: booted {what}')
 	fails, skips, required = read_expected(expected_file)
 	res = run.results
 	used = set()	# entries that matched a result
@@ -440,6 +446,9 @@ def compare(kind, expected_file):
 	for entry in sorted(skips - used):
 		print(f'{kind}: note: skip: {entry} is listed in '
 		      f'{expected_file} but did not run')
+	if not release_ok:
+		print(f'{kind}: the release dom0 printed is not its package\'s')
+		counts['failed'] += 1
 	# Results tests/init does not plan (KUnit's) are missed only when
 	# the list requires them.
 	for entry in sorted(required):

@@ -181,6 +181,22 @@ class Compare(unittest.TestCase):
 		self.assertEqual(counts['failed'], 1)
 		self.assertIn('no result matches "require: kunit:*"', out.getvalue())
 
+	def test_release_not_the_packages_fails(self):
+		# build/dom0/package names the .deb whose kernel should boot.
+		run = report.Run(boot(['a'], ran('a'), 0))	# begin 6.12.0
+		with tempfile.TemporaryDirectory() as d:
+			with open(os.path.join(d, 'console.log'), 'w') as f:
+				f.write('\n'.join(run.lines) + '\n')
+			with open(os.path.join(d, 'list.txt'), 'w') as f:
+				f.write('')
+			for release, failed in (('6.12.0', 0), ('6.12.1-grantptes', 1)):
+				with open(os.path.join(d, 'booted'), 'w') as f:
+					f.write('/b/dom0/vmlinuz\nfrom /b/deb-dom0/linux-image-'
+						f'{release}_6.12.1+grantptes.41.g1_amd64.deb\n')
+				with contextlib.redirect_stdout(io.StringIO()):
+					counts = report.compare(d, os.path.join(d, 'list.txt'))
+				self.assertEqual(counts['failed'], failed)
+
 
 class Failing(unittest.TestCase):
 	def test_plain_entries_but_dmesg(self):
