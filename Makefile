@@ -60,7 +60,7 @@ bisect-check:
 # The series' files compiled (W=1) in every configuration that compiles
 # them, series against base: no PV, no split PTE locks, no gntdev, no
 # fault injection, i386, arm64; sparse, kernel-doc and its documents too.
-compile-matrix: series-apply
+compile-matrix: series-apply dom0
 	$(S)/deps.sh --matrix
 	$(S)/compile-matrix.sh
 

@@ -22,12 +22,16 @@ stage "extract linux-source $have"
 # matrix-*, bisect, deb, bench-*: detached) would point at a repository
 # that is gone; one on a branch is someone's work, left for them.
 if [ -d "$SRC_DOM0/.git" ]; then
+	# The first entry is the main worktree; only detached ones in
+	# build/src/ are the harness's.
 	git -C "$SRC_DOM0" worktree list --porcelain |
-		awk '/^worktree / { path = substr($0, 10) } /^detached$/ { print path }' |
-		{ grep -vxF "$SRC_DOM0" || true; } | xargs -r -d '\n' rm -rf
+		awk -v src="$(realpath "$BUILD/src")/" '
+			/^worktree / { n++; path = substr($0, 10) }
+			/^detached$/ && n > 1 && index(path, src) == 1 { print path }' |
+		xargs -r -d '\n' rm -rf
 	git -C "$SRC_DOM0" worktree prune
-	git -C "$SRC_DOM0" worktree list | grep -vF "$SRC_DOM0 " |
-		sed 's/^/    left, now without its repository: /' || true
+	git -C "$SRC_DOM0" worktree list | tail -n +2 |
+		sed 's/^/    left, now without its repository: /'
 fi
 rm -rf "$SRC_DOM0" "$SRC_STOCK"
 mkdir -p "$BUILD/src"

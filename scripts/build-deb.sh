@@ -7,9 +7,10 @@
 # BASE+grantptes.<patches>.g<commit> (the series' head in build/src/dom0,
 # the same for the same patches/: scripts/series.sh applies them with
 # fixed dates on a base commit with fixed dates), into
-# build/deb-CONFIG/.  Unsigned, like any bindeb-pkg: the modules are
-# signed with a key made for the build (certs/signing_key.pem, openssl),
-# the image is not signed for Secure Boot.  CONFIG is
+# build/deb-CONFIG/.  Unsigned, like any bindeb-pkg; where the
+# configuration signs modules (Debian's, not the harness's), with a key
+# made for the build (certs/signing_key.pem, openssl); the image is not
+# signed for Secure Boot.  CONFIG is
 #   dom0         the harness's dom0 kernel (configs/dom0.config and
 #                debug.config), packaged from its own objects in
 #                build/src/dom0 after scripts/build-kernel.sh dom0: a
@@ -97,5 +98,8 @@ rm -rf "$BUILD/dom0/modules" "$BUILD/dom0/vmlinuz"
 cp "$root/boot/vmlinuz-$release" "$BUILD/dom0/vmlinuz"
 mkdir -p "$BUILD/dom0/modules"
 mv "$root/lib" "$BUILD/dom0/modules/lib"
-echo "$out/linux-image-${release}_${version}_amd64.deb" >"$BUILD/dom0/package"
+# The package and its image's digest, which run-suite.sh records beside
+# the digest of what it boots (report.py compares them).
+printf '%s %s\n' "$out/linux-image-${release}_${version}_amd64.deb" \
+	"$(sha256sum <"$BUILD/dom0/vmlinuz" | cut -d' ' -f1)" >"$BUILD/dom0/package"
 stage_done

@@ -72,7 +72,9 @@ PROG = re.compile(r'^(not )?ok \d+ selftests: (\S+): (\S+)(?:\s+#\s*(.*))?$')
 HOST = re.compile(r'^XENTEST-HOST: boot (\d+) exit (\d+)')
 PLANNED = re.compile(r'XENTEST: test (\S+)')
 BEGIN = re.compile(r'XENTEST: begin (\S+)')
-PACKAGE = re.compile(r'from \S*/linux-image-([^_/]+)_')	# run-suite.sh's DIR/booted
+# run-suite.sh's DIR/booted: "image PATH SHA256", "package DEB SHA256".
+IMAGE = re.compile(r'image (.+) ([0-9a-f]{64})$')
+PACKAGE = re.compile(r'package (.*/linux-image-([^_/]+)_[^/]+\.deb) ([0-9a-f]{64})$')
 BAD = re.compile(r'WARNING:|BUG:|Oops|Bad rss-counter|'
 		 r'sleeping function called from invalid context|'
 		 r'Kernel panic|general protection fault|kernel BUG|'
@@ -389,24 +391,35 @@ def matches(name, patterns):
 
 def booted(out, run):
 	"""What the run booted: the release dom0 printed (tests/init), the
-	image and its package (run-suite.sh's DIR/booted); and whether the
-	release is the package's, where there is one."""
+	image and its package (run-suite.sh's DIR/booted); and, where it came
+	from a package, why it is not the package's kernel ('' if it is)."""
 	release = next((m.group(1) for m in map(BEGIN.search, run.lines) if m),
-		       'no kernel release seen')
+		       None)
 	try:
 		with open(os.path.join(out, 'booted')) as f:
-			image = f.read().split()
+			lines = f.read().splitlines()
 	except FileNotFoundError:
-		return release, True
-	package = PACKAGE.search(' '.join(image))
-	return (' '.join([release] + image),
-		not package or package.group(1) == release)
+		lines = []
+	what = ' '.join([release or 'no kernel release seen'] +
+			[line.rsplit(' ', 1)[0] for line in lines])
+	image = next((IMAGE.match(l) for l in lines if l.startswith('image ')), None)
+	package = next((l for l in lines if l.startswith('package ')), None)
+	if package is None:
+		return what, ''
+	package = PACKAGE.match(package)
+	if not image or not package:
+		return what, 'cannot read DIR/booted'
+	if image.group(2) != package.group(3):
+		return what, 'the image booted is not the package\'s'
+	if release != package.group(2):
+		return what, f'dom0 printed release {release}, not the package\'s'
+	return what, ''
 
 
 def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
 	out, run = load(kind)
-	what, release_ok = booted(out, run)
+	what, not_package = booted(out, run)
 	print(f'{kind}: booted {what}')
 	fails, skips, required = read_expected(expected_file)
 	res = run.results
@@ -446,8 +459,8 @@ def compare(kind, expected_file):
 	for entry in sorted(skips - used):
 		print(f'{kind}: note: skip: {entry} is listed in '
 		      f'{expected_file} but did not run')
-	if not release_ok:
-		print(f'{kind}: the release dom0 printed is not its package\'s')
+	if not_package:
+		print(f'{kind}: not the package\'s kernel: {not_package}')
 		counts['failed'] += 1
 	# Results tests/init does not plan (KUnit's) are missed only when
 	# the list requires them.

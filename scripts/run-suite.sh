@@ -22,6 +22,9 @@ set -euo pipefail
 
 kind=${1:?usage: run-suite.sh dom0|stock|DIR}
 case $kind in */*) out=$kind ;; *) out=$BUILD/$kind ;; esac
+# No result of an earlier run survives one that stops early.
+mkdir -p "$out"	# a DIR of its own with KERNEL and INITRAMFS from elsewhere
+rm -f "$out"/boot-*.log "$out/console.log" "$out/results.txt" "$out/booted"
 kernel=${KERNEL:-$out/vmlinuz}
 [ -f "$kernel" ] || die "$kernel missing (scripts/build-kernel.sh $kind)"
 # Rebuilt every time (a second): the selftests may have changed.
@@ -29,15 +32,14 @@ kernel=${KERNEL:-$out/vmlinuz}
 initramfs=${INITRAMFS:-$out/initramfs.gz}
 read -ra extra <<<"${XENTEST_ARGS:-}"
 
-mkdir -p "$out"	# a DIR of its own with KERNEL and INITRAMFS from elsewhere
-rm -f "$out"/boot-*.log "$out/console.log" "$out/results.txt"
-# What is booted, for the report: the image and, when it came from one,
-# its Debian package (scripts/build-deb.sh dom0 writes build/dom0/package;
-# a rebuild of the kernel removes it).
+# What is booted, for the report: the image and its digest and, when it
+# came from one, its Debian package and the digest of the package's image
+# (scripts/build-deb.sh dom0 writes build/dom0/package; a rebuild of the
+# kernel removes it).
 {
-	echo "$kernel"
+	echo "image $kernel $(sha256sum <"$kernel" | cut -d' ' -f1)"
 	pkg=$(dirname "$kernel")/package
-	[ ! -f "$pkg" ] || sed 's/^/from /' "$pkg"
+	[ ! -f "$pkg" ] || sed 's/^/package /' "$pkg"
 } >"$out/booted"
 
 # The tests to isolate, as /etc/xentest/isolate in an archive appended

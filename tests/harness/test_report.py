@@ -181,21 +181,27 @@ class Compare(unittest.TestCase):
 		self.assertEqual(counts['failed'], 1)
 		self.assertIn('no result matches "require: kunit:*"', out.getvalue())
 
-	def test_release_not_the_packages_fails(self):
-		# build/dom0/package names the .deb whose kernel should boot.
+	def test_kernel_not_the_packages_fails(self):
+		# build/dom0/package names the .deb whose kernel should boot and
+		# the digest of its image; run-suite.sh records what it booted.
 		run = report.Run(boot(['a'], ran('a'), 0))	# begin 6.12.0
+		deb = '/b/deb-dom0/linux-image-{}_6.12.0-1~deb12u1+grantptes.41.g1_amd64.deb'
+		cases = (('6.12.0', 'a' * 64, 0),	# the package's kernel
+			 ('6.12.1', 'a' * 64, 1),	# another release
+			 ('6.12.0', 'b' * 64, 1),	# another image
+			 ('6.12.0', 'short', 1))	# unreadable
 		with tempfile.TemporaryDirectory() as d:
 			with open(os.path.join(d, 'console.log'), 'w') as f:
 				f.write('\n'.join(run.lines) + '\n')
 			with open(os.path.join(d, 'list.txt'), 'w') as f:
 				f.write('')
-			for release, failed in (('6.12.0', 0), ('6.12.1-grantptes', 1)):
+			for release, digest, failed in cases:
 				with open(os.path.join(d, 'booted'), 'w') as f:
-					f.write('/b/dom0/vmlinuz\nfrom /b/deb-dom0/linux-image-'
-						f'{release}_6.12.1+grantptes.41.g1_amd64.deb\n')
+					f.write(f'image /b/dom0/vmlinuz {"a" * 64}\n'
+						f'package {deb.format(release)} {digest}\n')
 				with contextlib.redirect_stdout(io.StringIO()):
 					counts = report.compare(d, os.path.join(d, 'list.txt'))
-				self.assertEqual(counts['failed'], failed)
+				self.assertEqual(counts['failed'], failed, (release, digest))
 
 
 class Failing(unittest.TestCase):
