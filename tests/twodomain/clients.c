@@ -81,6 +81,7 @@
 #define PINS_BLOCKS	64	/* the device's size, in requests */
 #define PINS_DEPTH	8	/* requests in flight */
 #define PINS_REQUESTS	1000	/* a whole run */
+#define PINS_EXIT_TRIES	10	/* runs to catch requests in flight */
 
 /* dom0's vchan client, fed and read through pipes. */
 struct client {
@@ -573,21 +574,27 @@ static long sys_io_getevents(aio_context_t ctx, long min, long max,
 
 /*
  * The backend, in a child: requests on device @dev, each on a fresh
- * mapping of one group of @refs, writes and reads in turn, until
- * PINS_REQUESTS were reaped; with PINS_EXIT_QUEUED it exits as soon as
- * the device has requests of it in flight, without reaping them.  Exits 0, or 1 with
- * c->error set.
+ * mapping of one group of @refs, writes and reads in turn, submitted
+ * in batches, until PINS_REQUESTS were reaped.  With PINS_EXIT_QUEUED
+ * it exits as soon as the device has requests of it in flight, without
+ * reaping them: each batch is a whole PINS_DEPTH, so the loop device's
+ * worker has several to go through, and it goes on for up to
+ * PINS_EXIT_TRIES times PINS_REQUESTS before it gives up (the loop device
+ * on tmpfs often finishes a batch before its inflight count is read).
+ * Exits 0, or 1 with c->error set.
  */
 static void __attribute__((noreturn))
 pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 	     enum pins_end end, struct pins_count *c)
 {
-	struct iocb iocbs[PINS_DEPTH], *iocbp;
+	long requests = end == PINS_EXIT_QUEUED ?
+			PINS_EXIT_TRIES * PINS_REQUESTS : PINS_REQUESTS;
+	struct iocb iocbs[PINS_DEPTH], *batch[PINS_DEPTH];
 	struct io_event events[PINS_DEPTH];
 	void *maps[PINS_DEPTH] = { NULL };
+	long i, n, slot, queued;
 	aio_context_t ctx = 0;
 	xengnttab_handle *xgt;
-	long i, n, slot;
 	int fd;
 
 	xgt = xengnttab_open(NULL, 0);
@@ -596,12 +603,14 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 		c->error = errno;
 		_exit(1);
 	}
-	while (c->reaped < PINS_REQUESTS) {
+	while (c->reaped < requests) {
+		queued = 0;
 		for (slot = 0; slot < PINS_DEPTH &&
-		     c->submitted < PINS_REQUESTS; slot++) {
-			unsigned int group = c->submitted % PINS_GROUPS;
+		     c->submitted + queued < requests; slot++) {
+			long request = c->submitted + queued;
+			unsigned int group = request % PINS_GROUPS;
 			/* A block that holds this group's content. */
-			long block = c->submitted * 7 % PINS_BLOCKS /
+			long block = request * 7 % PINS_BLOCKS /
 				     PINS_GROUPS * PINS_GROUPS + group;
 
 			if (maps[slot])
@@ -616,25 +625,28 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 			}
 			memset(&iocbs[slot], 0, sizeof(iocbs[slot]));
 			iocbs[slot].aio_data = slot;
-			iocbs[slot].aio_lio_opcode = c->submitted & 1 ?
+			iocbs[slot].aio_lio_opcode = request & 1 ?
 				IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
 			iocbs[slot].aio_fildes = fd;
 			iocbs[slot].aio_buf = (unsigned long)maps[slot];
 			iocbs[slot].aio_nbytes = PINS_BYTES;
 			iocbs[slot].aio_offset = block * PINS_BYTES;
-			iocbp = &iocbs[slot];
-			if (sys_io_submit(ctx, 1, &iocbp) != 1) {
-				c->error = errno;
-				_exit(1);
-			}
-			c->submitted++;
+			batch[queued++] = &iocbs[slot];
 		}
+		if (queued && sys_io_submit(ctx, queued, batch) != queued) {
+			c->error = errno;
+			_exit(1);
+		}
+		c->submitted += queued;
 		if (end == PINS_EXIT_QUEUED) {
 			c->inflight = loop_inflight(dev);
 			if (c->inflight > 0)
 				_exit(0);
 		}
-		n = sys_io_getevents(ctx, 1, PINS_DEPTH, events);
+		/* PINS_EXIT_QUEUED reaps them all, for a whole next batch. */
+		n = sys_io_getevents(ctx, end == PINS_EXIT_QUEUED ?
+				     c->submitted - c->reaped : 1,
+				     PINS_DEPTH, events);
 		if (n < 0) {
 			c->error = errno;
 			_exit(1);
