@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain debian nosplit deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -30,6 +30,11 @@ bench-io:
 # both kernels; `make test` runs them too.
 twodomain:
 	$(S)/run-twodomain.sh
+
+# QEMU's qdisk backend (Debian's qemu-system-xen) serving a PV domU's
+# disk, killed mid-I/O, on both kernels (tests/twodomain/qdisk.c).
+qdisk:
+	QDISK=1 $(S)/run-twodomain.sh
 
 # The series with Debian's own amd64 configuration (gntdev and the
 # backends as modules, ZONE_DEVICE, no debug options), as shipped and

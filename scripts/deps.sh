@@ -18,6 +18,7 @@ pkgs=(
 	dpkg-dev debhelper fakeroot	# make deb (bindeb-pkg's build dependencies)
 	openssl				# the key the build signs its modules with
 	xen-hypervisor-4.17-amd64 qemu-system-x86	# boot
+	qemu-system-xen			# the qdisk tests' device model (make qdisk)
 	busybox-static cpio		# initramfs
 	libxen-dev			# the libxengnttab tests (tests/libxengnttab)
 	python3				# report, KUnit parser

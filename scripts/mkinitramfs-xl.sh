@@ -17,7 +17,9 @@
 # $BUILD/dom0/vmlinuz, whatever dom0 runs), DOM0_CONFIG (the .config of
 # the kernel dom0 runs, default the series'), KSFT (the kernel's
 # tools/testing/selftests for kselftest_harness.h and the runner,
-# default the series' tree).
+# default the series' tree), QDISK=1 (tests/twodomain/qdisk.c as the only
+# collection, with Debian's QEMU for Xen, qemu-system-xen, installed by
+# scripts/deps.sh, and its libraries: make qdisk).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -58,13 +60,19 @@ mkdir -p "$tests/twodomain"
 cp "$ksft/run_kselftest.sh" "$tests/"
 cp -r "$ksft/kselftest" "$tests/"
 cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
-for prog in twodomain backends clients iobench; do
+progs=(twodomain backends clients iobench)
+collections=(twodomain backends clients)
+if [ "${QDISK:-}" = 1 ]; then
+	progs=(qdisk)
+	collections=(qdisk)
+fi
+for prog in "${progs[@]}"; do
 	gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/$prog" \
 		"$src/$prog.c" "$src/domu.c" "$src/io.c" -lxenctrl -lxenstore \
 		-lxengnttab
 done
 # iobench is the benchmark (xentest.bench), not a test.
-printf 'twodomain:%s\n' twodomain backends clients >"$tests/kselftest-list.txt"
+printf 'twodomain:%s\n' "${collections[@]}" >"$tests/kselftest-list.txt"
 echo "timeout=1800" >"$tests/twodomain/settings"
 
 # The domU: busybox, gntshare (static), its /init.
@@ -129,6 +137,24 @@ for lib in $libs; do
 	mkdir -p "$ov$(dirname "$lib")"
 	cp -L "$lib" "$ov$lib"
 done
+# QEMU for the qdisk tests: the device model libxl starts for a PV
+# domU's qdisk disk (at the path compiled into Debian's libxl).  Its
+# libraries: the packages' own first, then the system's.
+if [ "${QDISK:-}" = 1 ]; then
+	qemu=/usr/libexec/xen-qemu-system-i386
+	[ -x $qemu ] || die "no $qemu (scripts/deps.sh installs qemu-system-xen)"
+	mkdir -p "$ov/usr/libexec" "$ov/usr/share/qemu/keymaps"
+	cp $qemu "$ov/usr/libexec/"
+	# libxl passes -vnc none, with which QEMU still reads its keymap.
+	cp /usr/share/qemu/keymaps/en-us "$ov/usr/share/qemu/keymaps/"
+	libs=$(LD_LIBRARY_PATH=$xl/root/$multiarch ldd $qemu)
+	! grep 'not found' <<<"$libs" || die "$qemu: libraries missing"
+	for lib in $(grep -o '/[^ ]*' <<<"$libs" | grep -v "^$xl/"); do
+		[ -e "$ov$lib" ] && continue
+		mkdir -p "$ov$(dirname "$lib")"
+		cp -L "$lib" "$ov$lib"
+	done
+fi
 ln -s /run "$ov/var/run"
 : >"$ov/etc/xen/xl.conf"	# the defaults; xl warns about a missing one
 cp "$src/setup" "$ov/etc/xentest/setup"

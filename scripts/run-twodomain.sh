@@ -8,7 +8,10 @@
 # tests (scripts/run-twodomain-boot.sh).  Results in build/KIND-twodomain,
 # checked against tests/expected-failures-KIND-twodomain.txt.  The same
 # boots are part of `make run` (dom0) and `make test` (both kernels);
-# this runs them alone.
+# this runs them alone.  With QDISK=1 (make qdisk) each boot runs
+# QEMU's qdisk backend instead (scripts/run-qdisk.sh,
+# tests/twodomain/qdisk.c), into build/KIND-qdisk, checked against
+# tests/expected-failures-KIND-qdisk.txt.
 # Environment: NO_BUILD=1 boots the kernels already in build/ (no deps,
 # series or kernel build), TIMEOUT (seconds per boot, default 900);
 # DOMU_KERNEL, KSFT: see scripts/mkinitramfs-xl.sh.
@@ -25,11 +28,13 @@ if [ -z "${NO_BUILD:-}" ]; then
 	"$S/series.sh" apply
 	"$S/build-kernel.sh" dom0	# the domUs' kernel, whatever dom0 runs
 fi
+boot=run-twodomain-boot.sh name=twodomain
+[ "${QDISK:-}" != 1 ] || boot=run-qdisk.sh name=qdisk
 checks=()
 for kind in "${kinds[@]}"; do
 	[ -n "${NO_BUILD:-}" ] || [ "$kind" = dom0 ] || "$S/build-kernel.sh" "$kind"
-	"$S/run-twodomain-boot.sh" "$kind"
-	checks+=("$BUILD/$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
+	"$S/$boot" "$kind"
+	checks+=("$BUILD/$kind-$name" "$TOP/tests/expected-failures-$kind-$name.txt")
 done
 echo "==> total $(($(date +%s) - start))s"
 "$S/report.py" check "${checks[@]}"

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QEMU's qdisk backend between dom0 and a PV domU, killed mid-I/O.
+ *
+ * libxl starts Debian's QEMU (qemu-system-xen,
+ * /usr/libexec/xen-qemu-system-i386) as the device model of a PV domU
+ * whose disk has backendtype=qdisk.  QEMU maps the domU's ring through
+ * gntdev and moves each request's data between the domU's pages and its
+ * own buffers with IOCTL_GNTDEV_GRANT_COPY (xen_block_copy_request(),
+ * xengnttab_grant_copy()), the path whose retries the series changed.
+ * The disk is a raw image in dom0's tmpfs.  xl's direct-io-safe is left
+ * out: it makes QEMU open the image with aio=native, which Debian's Xen
+ * build of QEMU does not link, and the drive fails.
+ *
+ * The domU writes numbered blocks, block i being QDISK_BLOCK bytes of
+ * xtool stream QDISK_SEED + i, with O_DIRECT, an fsync every
+ * QDISK_FLUSH blocks, and logs "qdisk: flushed N" to its console after
+ * each; it reads them back and compares md5sums.  Then QEMU is killed
+ * with SIGKILL in the middle of such writes (with and without
+ * fail_grant_eagain holding grant copies back, so that the kill lands in
+ * gntdev's retries), or the domU is destroyed in the middle of them.
+ * The requests were in flight when QEMU died if the domU's
+ * /sys/block/xvda/inflight still counts them once QEMU is gone: no
+ * backend is left to complete them.  Afterwards Xen's active grant
+ * entries are back to their count before the domU, dom0's MemTotal too,
+ * gntdev holds no page, every block up to the last flushed one is intact
+ * in the image, and a new domU served by a new QEMU works.  dom0's log
+ * is checked by the harness (no WARN, no Bad page).
+ *
+ * A harness test of tests/ (scripts/mkinitramfs-xl.sh with QDISK=1, make
+ * qdisk), with the kernel's kselftest_harness.h.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domu.h"
+#include "io.h"
+#include "kselftest_harness.h"
+
+#define QEMU		"/usr/libexec/xen-qemu-system-i386"
+#define DOMU_QDISK	"gnttest-qdisk"
+#define QEMU_LOG	"/var/log/xen/qemu-dm-" DOMU_QDISK ".log"
+#define QDISK_CFG	"/etc/xen/" DOMU_QDISK ".cfg"
+#define QDISK_IMG	"/tmp/qdisk.img"
+#define QDISK_BASELINE	RUN_DIR "qdisk-baseline"	/* before the domU */
+#define QDISK_MB	64	/* the image */
+#define QDISK_BLOCK	(1 << 20)	/* one numbered block, one write */
+#define QDISK_BLOCKS	48	/* a whole run */
+#define QDISK_FLUSH	4	/* blocks between fsyncs */
+#define QDISK_SEED	7000	/* block i is stream QDISK_SEED + i */
+
+FIXTURE(qdisk)
+{
+	struct domu d;
+	long held;		/* gntdev's held_pages before the test */
+	bool injecting;
+	bool started;		/* the test started a domU */
+};
+
+/* The pid of the QEMU that serves domain @domid, in @out; 0 or -1. */
+static int qemu_pid(unsigned int domid, char *out, size_t size)
+{
+	return runf(out, size,
+		    "for d in /proc/[0-9]*; do [ \"$(readlink $d/exe)\" = " QEMU " ] && tr '\\0' ' ' <$d/cmdline | grep -q -- '-xen-domid %u ' && echo ${d#/proc/} && exit 0; done; exit 1",
+		    domid);
+}
+
+/* The domU, once gntshare answers; 0 or -1. */
+static int qdisk_domu_find(struct domu *d, int secs)
+{
+	char out[64], cmd[128];
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	d->name = DOMU_QDISK;
+	if (run(XL " domid " DOMU_QDISK " 2>/dev/null", out, sizeof(out)) ||
+	    sscanf(out, "%u", &d->domid) != 1) {
+		d->domid = 0;
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "xenstore-read /local/domain/%u/data/gnttest/result 2>/dev/null",
+		 d->domid);
+	for (i = 0; i <= secs * 2; i++) {
+		if (!run(cmd, out, sizeof(out)))
+			return 0;
+		if (i < secs * 2)
+			usleep(500 * 1000);
+	}
+	return -1;
+}
+
+/* A fresh image and a domU on it, its disk served by a new QEMU. */
+static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
+{
+	char out[512], pid[64];
+	double t = now_s();
+	FILE *f;
+
+	if (runf(out, sizeof(out), "rm -f " QDISK_IMG " && truncate -s %uM "
+		 QDISK_IMG " 2>&1", QDISK_MB)) {
+		snprintf(msg, size, "the image: %s", out);
+		return -1;
+	}
+	f = fopen(QDISK_CFG, "w");
+	if (!f) {
+		snprintf(msg, size, QDISK_CFG ": %m");
+		return -1;
+	}
+	fprintf(f, "name = \"%s\"\n"
+		"type = \"pv\"\n"
+		"kernel = \"/domu/vmlinuz\"\n"
+		"ramdisk = \"/domu/initramfs.gz\"\n"
+		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=1 gnttest.io=disk\"\n"
+		"memory = 160\n"
+		"vcpus = 1\n"
+		"on_crash = \"preserve\"\n"
+		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=%s' ]\n",
+		DOMU_QDISK, QDISK_IMG);
+	fclose(f);
+	if (runf(out, sizeof(out), XL " create " QDISK_CFG " 2>&1")) {
+		snprintf(msg, size, "xl create: %s", out);
+		runf(out, sizeof(out), "tail -n 20 " QEMU_LOG);
+		printf("# " QEMU_LOG ":\n%s\n", out);
+		return -1;
+	}
+	if (qdisk_domu_find(d, 120)) {
+		snprintf(msg, size, "%s did not come up", DOMU_QDISK);
+		return -1;
+	}
+	if (!domu_sh(d, out, sizeof(out), 60,
+		     "i=0; while [ ! -b /dev/xvda ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; test -b /dev/xvda")) {
+		snprintf(msg, size, "no xvda in the domU: %s", out);
+		return -1;
+	}
+	if (qemu_pid(d->domid, pid, sizeof(pid))) {
+		snprintf(msg, size, "no QEMU serves d%u", d->domid);
+		return -1;
+	}
+	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %.*s, up in %.1fs",
+		 DOMU_QDISK, d->domid, (int)strcspn(pid, "\n"), pid,
+		 now_s() - t);
+	return 0;
+}
+
+/*
+ * The domU writes blocks [0, QDISK_BLOCKS) in the background, each one
+ * O_DIRECT write of stream QDISK_SEED + i, an fsync after every
+ * QDISK_FLUSH of them followed by "qdisk @tag: flushed I" on its
+ * console, and "qdisk @tag: written" at the end.
+ */
+static bool qdisk_writer(const struct domu *d, const char *tag, char *out,
+			 size_t size)
+{
+	return domu_sh(d, out, size, 30,
+		       "(i=0; while [ $i -lt %u ]; do c=; [ $(((i + 1) %% %u)) = 0 ] && c=conv=fsync; xtool gen $((%u + i)) %u | dd of=/dev/xvda bs=%u seek=$i count=1 iflag=fullblock oflag=direct $c 2>/dev/null || exit 1; [ -z \"$c\" ] || echo \"qdisk %s: flushed $i\" >/dev/kmsg; i=$((i + 1)); done; echo \"qdisk %s: written\" >/dev/kmsg) >/dev/null 2>&1 &",
+		       QDISK_BLOCKS, QDISK_FLUSH, QDISK_SEED, QDISK_BLOCK,
+		       QDISK_BLOCK, tag, tag);
+}
+
+/*
+ * The last block the writer of @tag flushed, from the domU's console
+ * log (which outlives the domU), or -1.
+ */
+static long qdisk_flushed(const char *tag)
+{
+	char out[64];
+
+	if (runf(out, sizeof(out),
+		 "grep -o 'qdisk %s: flushed [0-9]*' " LOG_DIR "guest-" DOMU_QDISK ".log | tail -n 1 | grep -o '[0-9]*$'",
+		 tag))
+		return -1;
+	return strtol(out, NULL, 10);
+}
+
+/* Wait up to @secs for the writer of @tag to flush block @block. */
+static long qdisk_wait_flushed(const char *tag, long block, int secs)
+{
+	long flushed = -1;
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		flushed = qdisk_flushed(tag);
+		if (flushed >= block)
+			break;
+		usleep(100 * 1000);
+	}
+	return flushed;
+}
+
+/* The domU's requests in flight on xvda (reads + writes), or -1. */
+static long qdisk_inflight(const struct domu *d)
+{
+	long reads, writes;
+	char out[256];
+
+	if (!domu_sh(d, out, sizeof(out), 30, "cat /sys/block/xvda/inflight") ||
+	    sscanf(out, "ok %ld %ld", &reads, &writes) != 2)
+		return -1;
+	return reads + writes;
+}
+
+/* How many of blocks [0, @last] of the image are not what was written. */
+static long qdisk_bad_blocks(long last)
+{
+	char out[64];
+
+	if (runf(out, sizeof(out),
+		 "n=0; i=0; while [ $i -le %ld ]; do a=$(dd if=" QDISK_IMG " bs=%u skip=$i count=1 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); [ \"$a\" = \"$b\" ] || n=$((n + 1)); i=$((i + 1)); done; echo $n",
+		 last, QDISK_BLOCK, QDISK_SEED, QDISK_BLOCK))
+		return -1;
+	return strtol(out, NULL, 10);
+}
+
+/*
+ * The domain is gone and took nothing with it: Xen's active grant
+ * entries and dom0's MemTotal as before the first domU, no backend node.
+ */
+static void qdisk_nothing_left(struct __test_metadata *_metadata,
+			       unsigned int domid)
+{
+	long total = -1, mem = -1, now;
+	char list[1024], out[256];
+	struct grants g;
+	char *val;
+
+	EXPECT_TRUE(domain_gone(domid, 90, list, sizeof(list)))
+		TH_LOG("d%u is still there after 90 s:\n%s", domid, list);
+	EXPECT_NE(qemu_pid(domid, out, sizeof(out)), 0)
+		TH_LOG("QEMU of d%u is still running: %s", domid, out);
+	val = read_file(QDISK_BASELINE);
+	ASSERT_NE(val, NULL);
+	ASSERT_EQ(sscanf(val, "%ld %ld", &total, &mem), 2);
+	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
+	EXPECT_EQ(g.total, total)
+		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
+		       g.total, total);
+	now = memtotal_kb_settled(mem);
+	EXPECT_EQ(now, mem)
+		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before", now, mem);
+	EXPECT_NE(runf(out, sizeof(out),
+		       "xenstore-list /local/domain/0/backend/qdisk/%u 2>/dev/null",
+		       domid), 0)
+		TH_LOG("backend nodes of d%u are left: %s", domid, out);
+	TH_LOG("d%u gone; Xen's active grant entries %ld, as before it",
+	       domid, g.total);
+}
+
+/* Destroy the domU; then nothing is left of it. */
+static void qdisk_destroy(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(qdisk) *self)
+{
+	unsigned int domid = self->d.domid;
+	char out[1024];
+	double t = now_s();
+
+	self->d.domid = 0;
+	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1"), 0)
+		TH_LOG("xl destroy: %s", out);
+	qdisk_nothing_left(_metadata, domid);
+	TH_LOG("xl destroy of d%u: gone and cleaned up in %.1fs", domid,
+	       now_s() - t);
+}
+
+/* Every block the writer of @tag flushed is in the image. */
+static void qdisk_expect_flushed_intact(struct __test_metadata *_metadata,
+					const char *tag)
+{
+	long flushed = qdisk_flushed(tag), bad;
+
+	ASSERT_GE(flushed, 0) TH_LOG("the writer flushed nothing");
+	bad = qdisk_bad_blocks(flushed);
+	EXPECT_EQ(bad, 0)
+		TH_LOG("%ld of blocks 0..%ld differ from what was written",
+		       bad, flushed);
+	TH_LOG("blocks 0..%ld (%ld MiB) flushed, every one intact in the image",
+	       flushed, (flushed + 1) * QDISK_BLOCK >> 20);
+}
+
+FIXTURE_SETUP(qdisk)
+{
+	char out[1024];
+
+	self->injecting = false;
+	self->started = false;
+	self->held = gntdev_held_pages();
+	/* What an earlier test left. */
+	if (!qdisk_domu_find(&self->d, 0)) {
+		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
+		domain_gone(self->d.domid, 60, out, sizeof(out));
+	}
+	self->d.domid = 0;
+}
+
+FIXTURE_TEARDOWN(qdisk)
+{
+	char out[1024];
+	long held;
+
+	if (self->injecting)
+		inject_stop();
+	if (self->d.domid) {
+		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
+		domain_gone(self->d.domid, 60, out, sizeof(out));
+	}
+	held = gntdev_held_pages();
+	if (self->held >= 0) {
+		EXPECT_EQ(held, self->held)
+			TH_LOG("gntdev holds %ld pages, %ld before", held,
+			       self->held);
+	} else {
+		TH_LOG("gntdev has no held_pages (the base): not checked");
+	}
+	if (self->started)
+		EXPECT_EQ(domu_log_trouble(DOMU_QDISK), 0);
+}
+
+/* A new domU on a fresh image, its QEMU up; the test's name as the tag. */
+#define START_DOMU() do {						\
+	char __msg[1024];						\
+									\
+	self->started = true;						\
+	ASSERT_EQ(qdisk_domu_start(&self->d, __msg, sizeof(__msg)), 0)	\
+		TH_LOG("%s", __msg);					\
+	TH_LOG("%s", __msg);						\
+} while (0)
+
+/* Before the first domU: what dom0 must come back to. */
+TEST_F_TIMEOUT(qdisk, start, 300)
+{
+	struct grants g;
+	FILE *f;
+
+	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
+	f = fopen(QDISK_BASELINE, "w");
+	ASSERT_NE(f, NULL);
+	fprintf(f, "%ld %ld\n", g.total, memtotal_kb());
+	fclose(f);
+	TH_LOG("no qdisk domU: %ld active grant entries, MemTotal %ld kB",
+	       g.total, memtotal_kb());
+}
+
+/*
+ * Every block written, flushed and read back intact, in the domU and in
+ * the image; then the domU goes and nothing is left.
+ */
+TEST_F_TIMEOUT(qdisk, blocks_roundtrip, 600)
+{
+	char out[1024];
+	double t;
+
+	START_DOMU();
+	t = now_s();
+	ASSERT_TRUE(qdisk_writer(&self->d, "roundtrip", out, sizeof(out)))
+		TH_LOG("starting the writer: %s", out);
+	EXPECT_EQ(qdisk_wait_flushed("roundtrip", QDISK_BLOCKS - 1, 300),
+		  QDISK_BLOCKS - 1) TH_LOG("the writer did not finish");
+	t = now_s() - t;
+	EXPECT_TRUE(domu_sh(&self->d, out, sizeof(out), 300,
+			    "n=0; i=0; while [ $i -lt %u ]; do a=$(dd if=/dev/xvda bs=%u skip=$i count=1 iflag=direct 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); [ \"$a\" = \"$b\" ] || n=$((n + 1)); i=$((i + 1)); done; echo $n bad; [ $n = 0 ]",
+			    QDISK_BLOCKS, QDISK_BLOCK, QDISK_SEED, QDISK_BLOCK))
+		TH_LOG("reading back in the domU: %s", out);
+	qdisk_expect_flushed_intact(_metadata, "roundtrip");
+	TH_LOG("%u MiB written through qdisk in %.1fs (%.1f MiB/s)",
+	       QDISK_BLOCKS * QDISK_BLOCK >> 20, t,
+	       (QDISK_BLOCKS * QDISK_BLOCK >> 20) / t);
+	qdisk_destroy(_metadata, self);
+}
+
+/*
+ * SIGKILL of QEMU while the domU's writes are in flight, then xl
+ * destroy: the requests QEMU never completed stay counted in the domU.
+ */
+static void qdisk_kill_qemu(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(qdisk) *self, const char *tag)
+{
+	char out[512], pid[64];
+	long flushed, inflight;
+	double t;
+
+	ASSERT_TRUE(qdisk_writer(&self->d, tag, out, sizeof(out)))
+		TH_LOG("starting the writer: %s", out);
+	flushed = qdisk_wait_flushed(tag, 2 * QDISK_FLUSH - 1, 300);
+	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
+		TH_LOG("the writer is not under way");
+	ASSERT_EQ(qemu_pid(self->d.domid, pid, sizeof(pid)), 0);
+	t = now_s();
+	ASSERT_EQ(runf(out, sizeof(out), "kill -9 %s 2>&1", pid), 0)
+		TH_LOG("kill: %s", out);
+	/* Gone, so nothing completes the domU's requests any more. */
+	while (!qemu_pid(self->d.domid, out, sizeof(out)) && now_s() - t < 30)
+		usleep(100 * 1000);
+	EXPECT_NE(qemu_pid(self->d.domid, out, sizeof(out)), 0)
+		TH_LOG("QEMU still runs 30 s after SIGKILL");
+	TH_LOG("QEMU gone %.1fs after SIGKILL", now_s() - t);
+	sleep(1);
+	inflight = qdisk_inflight(&self->d);
+	EXPECT_GT(inflight, 0)
+		TH_LOG("no request of the domU was in flight when QEMU died");
+	TH_LOG("the kill landed after block %ld was flushed, %ld requests in flight",
+	       flushed, inflight);
+	qdisk_destroy(_metadata, self);
+	qdisk_expect_flushed_intact(_metadata, tag);
+}
+
+TEST_F_TIMEOUT(qdisk, kill_qemu_mid_io, 600)
+{
+	START_DOMU();
+	qdisk_kill_qemu(_metadata, self, "kill");
+}
+
+/*
+ * The same while fail_grant_eagain holds back half of the grant copies
+ * gntdev issues for QEMU: the kill lands in gntdev's retries, which a
+ * fatal signal ends.
+ */
+TEST_F_TIMEOUT(qdisk, kill_qemu_in_copy_retries, 600)
+{
+	struct aim a;
+	long held;
+
+	if (!can_inject())
+		SKIP(return, "no fail_grant_eagain with a stack trace filter");
+	START_DOMU();
+	ASSERT_EQ(aim_at("gntdev_copy", &a), 0)
+		TH_LOG("no single gntdev_copy in /proc/kallsyms");
+	ASSERT_EQ(inject(50, &a, NULL), 0)
+		TH_LOG("setting up fail_grant_eagain: %m");
+	self->injecting = true;
+	qdisk_kill_qemu(_metadata, self, "kill-eagain");
+	held = inject_stop();
+	self->injecting = false;
+	EXPECT_GT(held, 0) TH_LOG("no grant copy was held back");
+	TH_LOG("%ld grant copies held back", held);
+}
+
+/* xl destroy alone while the domU's writes are in flight. */
+TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
+{
+	long flushed, inflight = 0;
+	char out[1024];
+	double t;
+	int i;
+
+	START_DOMU();
+	ASSERT_TRUE(qdisk_writer(&self->d, "destroy", out, sizeof(out)))
+		TH_LOG("starting the writer: %s", out);
+	flushed = qdisk_wait_flushed("destroy", 2 * QDISK_FLUSH - 1, 300);
+	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
+		TH_LOG("the writer is not under way");
+	for (i = 0; i < 50 && inflight <= 0; i++)
+		inflight = qdisk_inflight(&self->d);
+	t = now_s();
+	EXPECT_GT(inflight, 0) TH_LOG("no request in flight in %d tries", i);
+	TH_LOG("%ld requests in flight right before the destroy", inflight);
+	qdisk_destroy(_metadata, self);
+	qdisk_expect_flushed_intact(_metadata, "destroy");
+	TH_LOG("destroyed %.1fs after the in-flight count was read",
+	       now_s() - t);
+}
+
+/* After the kills, a new domU served by a new QEMU works. */
+TEST_F_TIMEOUT(qdisk, new_domu_after_kills, 600)
+{
+	char out[1024];
+
+	START_DOMU();
+	ASSERT_TRUE(qdisk_writer(&self->d, "after", out, sizeof(out)))
+		TH_LOG("starting the writer: %s", out);
+	EXPECT_EQ(qdisk_wait_flushed("after", QDISK_BLOCKS - 1, 300),
+		  QDISK_BLOCKS - 1) TH_LOG("the writer did not finish");
+	qdisk_expect_flushed_intact(_metadata, "after");
+	qdisk_destroy(_metadata, self);
+}
+
+TEST_HARNESS_MAIN
