@@ -16,12 +16,13 @@
  * xtool stream QDISK_SEED + i, with O_DIRECT, an fsync every
  * QDISK_FLUSH blocks, and logs "qdisk: flushed N" to its console after
  * each; it reads them back and compares md5sums.  Then QEMU is killed
- * with SIGKILL in the middle of such writes (with and without
- * fail_grant_eagain holding grant copies back, so that the kill lands in
- * gntdev's retries), or the domU is destroyed in the middle of them.
- * The requests were in flight when QEMU died if the domU's
- * /sys/block/xvda/inflight still counts them once QEMU is gone: no
- * backend is left to complete them.  Afterwards Xen's active grant
+ * with SIGKILL in the middle of such writes, or the domU is destroyed in
+ * the middle of them.  QEMU is killed stopped (SIGSTOP): while it is,
+ * the domU's xvda counts requests in flight and no write completes, so
+ * those were in flight when it died.  Or, while fail_grant_eagain holds
+ * back half of gntdev's grant copies, it is killed the moment one of its
+ * threads shows gnttab_batch_copy in its kernel stack: the kill lands in
+ * gntdev's retries, which a fatal signal ends.  Afterwards Xen's active grant
  * entries are back to their count before the domU, dom0's MemTotal too,
  * gntdev holds no page, every block up to the last flushed one is intact
  * in the image, and a new domU served by a new QEMU works.  dom0's log
@@ -64,9 +65,12 @@ FIXTURE(qdisk)
 /* The pid of the QEMU that serves domain @domid, in @out; 0 or -1. */
 static int qemu_pid(unsigned int domid, char *out, size_t size)
 {
-	return runf(out, size,
+	int ret = runf(out, size,
 		    "for d in /proc/[0-9]*; do [ \"$(readlink $d/exe)\" = " QEMU " ] && tr '\\0' ' ' <$d/cmdline | grep -q -- '-xen-domid %u ' && echo ${d#/proc/} && exit 0; done; exit 1",
 		    domid);
+
+	out[strcspn(out, "\n")] = '\0';
+	return ret;
 }
 
 /* The domU, once gntshare answers; 0 or -1. */
@@ -122,6 +126,8 @@ static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
 		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=%s' ]\n",
 		DOMU_QDISK, QDISK_IMG);
 	fclose(f);
+	/* xenconsoled appends: each domU's log on its own. */
+	truncate(LOG_DIR "guest-" DOMU_QDISK ".log", 0);
 	if (runf(out, sizeof(out), XL " create " QDISK_CFG " 2>&1")) {
 		snprintf(msg, size, "xl create: %s", out);
 		runf(out, sizeof(out), "tail -n 20 " QEMU_LOG);
@@ -141,9 +147,8 @@ static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
 		snprintf(msg, size, "no QEMU serves d%u", d->domid);
 		return -1;
 	}
-	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %.*s, up in %.1fs",
-		 DOMU_QDISK, d->domid, (int)strcspn(pid, "\n"), pid,
-		 now_s() - t);
+	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %s, up in %.1fs",
+		 DOMU_QDISK, d->domid, pid, now_s() - t);
 	return 0;
 }
 
@@ -192,16 +197,14 @@ static long qdisk_wait_flushed(const char *tag, long block, int secs)
 	return flushed;
 }
 
-/* The domU's requests in flight on xvda (reads + writes), or -1. */
-static long qdisk_inflight(const struct domu *d)
+/* Whether process @pid has exited (gone, or a zombie). */
+static bool exited(const char *pid)
 {
-	long reads, writes;
-	char out[256];
+	char path[96], *status;
 
-	if (!domu_sh(d, out, sizeof(out), 30, "cat /sys/block/xvda/inflight") ||
-	    sscanf(out, "ok %ld %ld", &reads, &writes) != 2)
-		return -1;
-	return reads + writes;
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	status = read_file(path);
+	return !status || strstr(status, "State:\tZ");
 }
 
 /* How many of blocks [0, @last] of the image are not what was written. */
@@ -288,8 +291,9 @@ FIXTURE_SETUP(qdisk)
 	self->injecting = false;
 	self->started = false;
 	self->held = gntdev_held_pages();
-	/* What an earlier test left. */
-	if (!qdisk_domu_find(&self->d, 0)) {
+	/* What an earlier test left, answering or not. */
+	qdisk_domu_find(&self->d, 0);
+	if (self->d.domid) {
 		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
 		domain_gone(self->d.domid, 60, out, sizeof(out));
 	}
@@ -371,38 +375,80 @@ TEST_F_TIMEOUT(qdisk, blocks_roundtrip, 600)
 	qdisk_destroy(_metadata, self);
 }
 
+/* The domU's xvda: requests in flight and writes completed; 0 or -1. */
+static int qdisk_vbd(const struct domu *d, long *inflight, long *written)
+{
+	char out[256], *counts;
+	long f[7];
+
+	/* gntshare's "N ok exit 0: OUTPUT" */
+	if (!domu_sh(d, out, sizeof(out), 30, "cat /sys/block/xvda/stat"))
+		return -1;
+	counts = strstr(out, " exit 0: ");
+	/* Fields 5 and 9: write I/Os completed, I/Os in flight. */
+	if (!counts || sscanf(counts + 9, "%ld %ld %ld %ld %ld %ld %ld %ld %ld",
+			      &f[0], &f[1], &f[2], &f[3], written, &f[4],
+			      &f[5], &f[6], inflight) != 9)
+		return -1;
+	return 0;
+}
+
 /*
  * SIGKILL of QEMU while the domU's writes are in flight, then xl
- * destroy: the requests QEMU never completed stay counted in the domU.
+ * destroy.  @in_copy: the kill lands while a thread of QEMU is in a
+ * grant copy (its kernel stack); otherwise QEMU is stopped first, so
+ * that the domU's requests in flight can be read while nothing
+ * completes them, and killed stopped.
  */
 static void qdisk_kill_qemu(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(qdisk) *self, const char *tag)
+			    FIXTURE_DATA(qdisk) *self, const char *tag,
+			    bool in_copy)
 {
+	long inflight = -1, written = -1, inflight2 = -1, written2 = -1;
 	char out[512], pid[64];
-	long flushed, inflight;
 	double t;
 
 	ASSERT_TRUE(qdisk_writer(&self->d, tag, out, sizeof(out)))
 		TH_LOG("starting the writer: %s", out);
-	flushed = qdisk_wait_flushed(tag, 2 * QDISK_FLUSH - 1, 300);
-	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
-		TH_LOG("the writer is not under way");
+	ASSERT_GE(qdisk_wait_flushed(tag, 2 * QDISK_FLUSH - 1, 300),
+		  2 * QDISK_FLUSH - 1) TH_LOG("the writer is not under way");
 	ASSERT_EQ(qemu_pid(self->d.domid, pid, sizeof(pid)), 0);
+	if (in_copy) {
+		ASSERT_EQ(runf(out, sizeof(out),
+			       "i=0; while [ $i -lt 2000 ]; do if grep -q gnttab_batch_copy /proc/%s/task/*/stack 2>/dev/null; then kill -9 %s && echo $i && exit 0; exit 1; fi; i=$((i + 1)); done; exit 1",
+			       pid, pid), 0)
+			TH_LOG("no thread of QEMU seen in a grant copy: %s", out);
+		TH_LOG("SIGKILL while a thread of QEMU was in a grant copy (seen at look %ld)",
+		       strtol(out, NULL, 10));
+	} else {
+		ASSERT_EQ(runf(out, sizeof(out), "kill -STOP %s 2>&1", pid), 0)
+			TH_LOG("kill -STOP: %s", out);
+		sleep(1);
+		EXPECT_EQ(qdisk_vbd(&self->d, &inflight, &written), 0);
+		sleep(1);
+		EXPECT_EQ(qdisk_vbd(&self->d, &inflight2, &written2), 0);
+		EXPECT_EQ(written2, written)
+			TH_LOG("writes completed while QEMU was stopped");
+		EXPECT_GT(inflight, 0)
+			TH_LOG("no request of the domU in flight");
+		TH_LOG("QEMU stopped: %ld requests in flight, %ld writes completed, for 1 s",
+		       inflight, written);
+		ASSERT_EQ(runf(out, sizeof(out), "kill -9 %s 2>&1", pid), 0)
+			TH_LOG("kill: %s", out);
+	}
 	t = now_s();
-	ASSERT_EQ(runf(out, sizeof(out), "kill -9 %s 2>&1", pid), 0)
-		TH_LOG("kill: %s", out);
-	/* Gone, so nothing completes the domU's requests any more. */
-	while (!qemu_pid(self->d.domid, out, sizeof(out)) && now_s() - t < 30)
-		usleep(100 * 1000);
-	EXPECT_NE(qemu_pid(self->d.domid, out, sizeof(out)), 0)
-		TH_LOG("QEMU still runs 30 s after SIGKILL");
-	TH_LOG("QEMU gone %.1fs after SIGKILL", now_s() - t);
-	sleep(1);
-	inflight = qdisk_inflight(&self->d);
-	EXPECT_GT(inflight, 0)
-		TH_LOG("no request of the domU was in flight when QEMU died");
-	TH_LOG("the kill landed after block %ld was flushed, %ld requests in flight",
-	       flushed, inflight);
+	while (!exited(pid) && now_s() - t < 30)
+		usleep(10 * 1000);
+	EXPECT_TRUE(exited(pid)) TH_LOG("QEMU still runs 30 s after SIGKILL");
+	TH_LOG("QEMU exited %.2fs after SIGKILL", now_s() - t);
+	if (!in_copy) {
+		/* Dead: what was in flight never completes. */
+		EXPECT_EQ(qdisk_vbd(&self->d, &inflight2, &written2), 0);
+		EXPECT_EQ(written2, written)
+			TH_LOG("writes completed after QEMU died");
+		EXPECT_GE(inflight2, inflight);
+	}
+	TH_LOG("blocks 0..%ld flushed before the kill", qdisk_flushed(tag));
 	qdisk_destroy(_metadata, self);
 	qdisk_expect_flushed_intact(_metadata, tag);
 }
@@ -410,7 +456,7 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(qdisk, kill_qemu_mid_io, 600)
 {
 	START_DOMU();
-	qdisk_kill_qemu(_metadata, self, "kill");
+	qdisk_kill_qemu(_metadata, self, "kill", false);
 }
 
 /*
@@ -431,7 +477,7 @@ TEST_F_TIMEOUT(qdisk, kill_qemu_in_copy_retries, 600)
 	ASSERT_EQ(inject(50, &a, NULL), 0)
 		TH_LOG("setting up fail_grant_eagain: %m");
 	self->injecting = true;
-	qdisk_kill_qemu(_metadata, self, "kill-eagain");
+	qdisk_kill_qemu(_metadata, self, "kill-eagain", true);
 	held = inject_stop();
 	self->injecting = false;
 	EXPECT_GT(held, 0) TH_LOG("no grant copy was held back");
@@ -441,7 +487,7 @@ TEST_F_TIMEOUT(qdisk, kill_qemu_in_copy_retries, 600)
 /* xl destroy alone while the domU's writes are in flight. */
 TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 {
-	long flushed, inflight = 0;
+	long flushed, inflight = 0, written;
 	char out[1024];
 	double t;
 	int i;
@@ -453,11 +499,15 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
 		TH_LOG("the writer is not under way");
 	for (i = 0; i < 50 && inflight <= 0; i++)
-		inflight = qdisk_inflight(&self->d);
+		if (qdisk_vbd(&self->d, &inflight, &written))
+			inflight = -1;
 	t = now_s();
 	EXPECT_GT(inflight, 0) TH_LOG("no request in flight in %d tries", i);
 	TH_LOG("%ld requests in flight right before the destroy", inflight);
 	qdisk_destroy(_metadata, self);
+	EXPECT_NE(runf(out, sizeof(out), "grep 'qdisk destroy: written' "
+		       LOG_DIR "guest-" DOMU_QDISK ".log"), 0)
+		TH_LOG("the writer had finished before the destroy");
 	qdisk_expect_flushed_intact(_metadata, "destroy");
 	TH_LOG("destroyed %.1fs after the in-flight count was read",
 	       now_s() - t);
