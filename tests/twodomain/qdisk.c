@@ -53,6 +53,7 @@
 #define QDISK_BLOCKS	48	/* a whole run */
 #define QDISK_FLUSH	4	/* blocks between fsyncs */
 #define QDISK_SEED	7000	/* block i is stream QDISK_SEED + i */
+#define EAGAIN_PROBABILITY "/sys/kernel/debug/fail_grant_eagain/probability"
 
 FIXTURE(qdisk)
 {
@@ -145,6 +146,13 @@ static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
 	}
 	if (qemu_pid(d->domid, pid, sizeof(pid))) {
 		snprintf(msg, size, "no QEMU serves d%u", d->domid);
+		return -1;
+	}
+	/* What qdisk_nothing_left() expects gone. */
+	if (runf(out, sizeof(out),
+		 "xenstore-list /local/domain/0/backend/qdisk/%u 2>&1",
+		 d->domid)) {
+		snprintf(msg, size, "no qdisk backend node for d%u", d->domid);
 		return -1;
 	}
 	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %s, up in %.1fs",
@@ -249,8 +257,8 @@ static void qdisk_nothing_left(struct __test_metadata *_metadata,
 		       "xenstore-list /local/domain/0/backend/qdisk/%u 2>/dev/null",
 		       domid), 0)
 		TH_LOG("backend nodes of d%u are left: %s", domid, out);
-	TH_LOG("d%u gone; Xen's active grant entries %ld, as before it",
-	       domid, g.total);
+	TH_LOG("after d%u: Xen's active grant entries %ld (%ld before the domU)",
+	       domid, g.total, total);
 }
 
 /* Destroy the domU; then nothing is left of it. */
@@ -265,7 +273,7 @@ static void qdisk_destroy(struct __test_metadata *_metadata,
 	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1"), 0)
 		TH_LOG("xl destroy: %s", out);
 	qdisk_nothing_left(_metadata, domid);
-	TH_LOG("xl destroy of d%u: gone and cleaned up in %.1fs", domid,
+	TH_LOG("xl destroy of d%u and the checks after it: %.1fs", domid,
 	       now_s() - t);
 }
 
@@ -280,8 +288,8 @@ static void qdisk_expect_flushed_intact(struct __test_metadata *_metadata,
 	EXPECT_EQ(bad, 0)
 		TH_LOG("%ld of blocks 0..%ld differ from what was written",
 		       bad, flushed);
-	TH_LOG("blocks 0..%ld (%ld MiB) flushed, every one intact in the image",
-	       flushed, (flushed + 1) * QDISK_BLOCK >> 20);
+	TH_LOG("blocks 0..%ld (%ld MiB) flushed, %ld of them differ in the image",
+	       flushed, (flushed + 1) * QDISK_BLOCK >> 20, bad);
 }
 
 FIXTURE_SETUP(qdisk)
@@ -414,6 +422,8 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 		  2 * QDISK_FLUSH - 1) TH_LOG("the writer is not under way");
 	ASSERT_EQ(qemu_pid(self->d.domid, pid, sizeof(pid)), 0);
 	if (in_copy) {
+		/* Every copy held back now: only a fatal signal ends them. */
+		ASSERT_EQ(write_file(EAGAIN_PROBABILITY, "100"), 0);
 		ASSERT_EQ(runf(out, sizeof(out),
 			       "i=0; while [ $i -lt 2000 ]; do if grep -q gnttab_batch_copy /proc/%s/task/*/stack 2>/dev/null; then kill -9 %s && echo $i && exit 0; exit 1; fi; i=$((i + 1)); done; exit 1",
 			       pid, pid), 0)
@@ -431,8 +441,8 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 			TH_LOG("writes completed while QEMU was stopped");
 		EXPECT_GT(inflight, 0)
 			TH_LOG("no request of the domU in flight");
-		TH_LOG("QEMU stopped: %ld requests in flight, %ld writes completed, for 1 s",
-		       inflight, written);
+		TH_LOG("QEMU stopped for 1 s: %ld requests in flight, writes completed %ld then %ld",
+		       inflight, written, written2);
 		ASSERT_EQ(runf(out, sizeof(out), "kill -9 %s 2>&1", pid), 0)
 			TH_LOG("kill: %s", out);
 	}
@@ -440,7 +450,12 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 	while (!exited(pid) && now_s() - t < 30)
 		usleep(10 * 1000);
 	EXPECT_TRUE(exited(pid)) TH_LOG("QEMU still runs 30 s after SIGKILL");
-	TH_LOG("QEMU exited %.2fs after SIGKILL", now_s() - t);
+	/* Well before the retries' deadline (GNTTAB_EAGAIN_TIMEOUT, 32 s). */
+	if (in_copy)
+		EXPECT_LT(now_s() - t, 5.0)
+			TH_LOG("a fatal signal did not end the grant copy's retries");
+	TH_LOG("QEMU %s %.2fs after SIGKILL",
+	       exited(pid) ? "exited" : "still running", now_s() - t);
 	if (!in_copy) {
 		/* Dead: what was in flight never completes. */
 		EXPECT_EQ(qdisk_vbd(&self->d, &inflight2, &written2), 0);
@@ -501,7 +516,8 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 		if (qdisk_vbd(&self->d, &inflight, &written))
 			inflight = -1;
 	EXPECT_GT(inflight, 0) TH_LOG("no request in flight in %d tries", i);
-	TH_LOG("%ld requests in flight right before the destroy", inflight);
+	TH_LOG("%ld requests in flight at the last look before the destroy",
+	       inflight);
 	qdisk_destroy(_metadata, self);
 	EXPECT_NE(runf(out, sizeof(out), "grep '\\] qdisk destroy: written' "
 		       LOG_DIR "guest-" DOMU_QDISK ".log"), 0)
