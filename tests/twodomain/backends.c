@@ -270,14 +270,10 @@ static void expect_nothing_left(struct __test_metadata *_metadata,
 	char list[1024], out[1024];
 	long total = -1, mem = -1, now = -1;
 	struct grants g;
-	char *val;
 
 	EXPECT_TRUE(domain_gone(domid, 90, list, sizeof(list)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, list);
-	val = read_file(BASELINE);
-	ASSERT_NE(val, NULL);
-	ASSERT_EQ(sscanf(val, "%ld %ld", &total, &mem), 2);
-	ASSERT_GT(mem, 0);
+	ASSERT_EQ(baseline_read(BASELINE, &total, &mem), 0);
 	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
 	EXPECT_EQ(g.total, total)
 		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
@@ -363,14 +359,9 @@ static void destroy_under_load(struct __test_metadata *_metadata,
 /* Before the first domU of these tests: what dom0 must come back to. */
 TEST_F_TIMEOUT(io, start, 300)
 {
-	struct grants g;
-	FILE *f;
+	long total;
 
-	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
-	f = fopen(BASELINE, "w");
-	ASSERT_NE(f, NULL);
-	fprintf(f, "%ld %ld\n", g.total, memtotal_kb());
-	fclose(f);
+	ASSERT_EQ(baseline_save(BASELINE, &total), 0);
 	start_domu(_metadata, &self->d, &self->before);
 }
 

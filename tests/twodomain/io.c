@@ -220,16 +220,18 @@ static int xl_create_io(const char *loop, char *out, size_t size)
 	return runf(out, size, XL " create " IO_CFG " 2>&1");
 }
 
-int io_domu_find(struct domu *d, int secs)
+int domu_wait(struct domu *d, const char *name, int secs)
 {
 	char out[64], cmd[128];
 	int i;
 
 	memset(d, 0, sizeof(*d));
-	d->name = DOMU_IO;
-	if (run(XL " domid " DOMU_IO " 2>/dev/null", out, sizeof(out)) ||
-	    sscanf(out, "%u", &d->domid) != 1)
+	d->name = name;
+	if (runf(out, sizeof(out), XL " domid %s 2>/dev/null", name) ||
+	    sscanf(out, "%u", &d->domid) != 1) {
+		d->domid = 0;
 		return -1;
+	}
 	snprintf(cmd, sizeof(cmd),
 		 "xenstore-read /local/domain/%u/data/gnttest/result 2>/dev/null",
 		 d->domid);
@@ -240,6 +242,35 @@ int io_domu_find(struct domu *d, int secs)
 			usleep(500 * 1000);
 	}
 	return -1;
+}
+
+int io_domu_find(struct domu *d, int secs)
+{
+	return domu_wait(d, DOMU_IO, secs);
+}
+
+int baseline_save(const char *path, long *total)
+{
+	struct grants g;
+	FILE *f;
+
+	if (read_grants_settled(NULL, &g))
+		return -1;
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld %ld\n", g.total, memtotal_kb());
+	*total = g.total;
+	return fclose(f) ? -1 : 0;
+}
+
+int baseline_read(const char *path, long *total, long *mem)
+{
+	char *val = read_file(path);
+
+	if (!val || sscanf(val, "%ld %ld", total, mem) != 2 || *mem <= 0)
+		return -1;
+	return 0;
 }
 
 int io_domu_start(struct domu *d, char *msg, size_t size)

@@ -85,6 +85,17 @@ long inject_stop(void);
 int io_domu_start(struct domu *d, char *msg, size_t size);
 /* The running domU, waiting up to @secs for gntshare; 0 or -1. */
 int io_domu_find(struct domu *d, int secs);
+/*
+ * The same for domU @name: its domid in @d (0 if there is none), once
+ * gntshare answers; 0 or -1.
+ */
+int domu_wait(struct domu *d, const char *name, int secs);
+/*
+ * dom0 before a test's first domU, to come back to: Xen's active grant
+ * entries (also in *@total) and MemTotal, in file @path; 0 or -1.
+ */
+int baseline_save(const char *path, long *total);
+int baseline_read(const char *path, long *total, long *mem);
 /* blkback's counters of disk @disk, dom0's of the vif; -1 if unread. */
 long vbd_stat(const struct domu *d, int disk, const char *name);
 long vif_stat(const struct domu *d, const char *name);

@@ -74,31 +74,6 @@ static int qemu_pid(unsigned int domid, char *out, size_t size)
 	return ret;
 }
 
-/* The domU, once gntshare answers; 0 or -1. */
-static int qdisk_domu_find(struct domu *d, int secs)
-{
-	char out[64], cmd[128];
-	int i;
-
-	memset(d, 0, sizeof(*d));
-	d->name = DOMU_QDISK;
-	if (run(XL " domid " DOMU_QDISK " 2>/dev/null", out, sizeof(out)) ||
-	    sscanf(out, "%u", &d->domid) != 1) {
-		d->domid = 0;
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "xenstore-read /local/domain/%u/data/gnttest/result 2>/dev/null",
-		 d->domid);
-	for (i = 0; i <= secs * 2; i++) {
-		if (!run(cmd, out, sizeof(out)))
-			return 0;
-		if (i < secs * 2)
-			usleep(500 * 1000);
-	}
-	return -1;
-}
-
 /* A fresh image and a domU on it, its disk served by a new QEMU. */
 static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
 {
@@ -135,7 +110,7 @@ static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
 		printf("# " QEMU_LOG ":\n%s\n", out);
 		return -1;
 	}
-	if (qdisk_domu_find(d, 120)) {
+	if (domu_wait(d, DOMU_QDISK, 120)) {
 		snprintf(msg, size, "%s did not come up", DOMU_QDISK);
 		return -1;
 	}
@@ -237,15 +212,12 @@ static void qdisk_nothing_left(struct __test_metadata *_metadata,
 	long total = -1, mem = -1, now;
 	char list[1024], out[256];
 	struct grants g;
-	char *val;
 
 	EXPECT_TRUE(domain_gone(domid, 90, list, sizeof(list)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, list);
 	EXPECT_NE(qemu_pid(domid, out, sizeof(out)), 0)
 		TH_LOG("QEMU of d%u is still running: %s", domid, out);
-	val = read_file(QDISK_BASELINE);
-	ASSERT_NE(val, NULL);
-	ASSERT_EQ(sscanf(val, "%ld %ld", &total, &mem), 2);
+	ASSERT_EQ(baseline_read(QDISK_BASELINE, &total, &mem), 0);
 	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
 	EXPECT_EQ(g.total, total)
 		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
@@ -300,7 +272,7 @@ FIXTURE_SETUP(qdisk)
 	self->started = false;
 	self->held = gntdev_held_pages();
 	/* What an earlier test left, answering or not. */
-	qdisk_domu_find(&self->d, 0);
+	domu_wait(&self->d, DOMU_QDISK, 0);
 	if (self->d.domid) {
 		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
 		domain_gone(self->d.domid, 60, out, sizeof(out));
@@ -344,16 +316,11 @@ FIXTURE_TEARDOWN(qdisk)
 /* Before the first domU: what dom0 must come back to. */
 TEST_F_TIMEOUT(qdisk, start, 300)
 {
-	struct grants g;
-	FILE *f;
+	long total;
 
-	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
-	f = fopen(QDISK_BASELINE, "w");
-	ASSERT_NE(f, NULL);
-	fprintf(f, "%ld %ld\n", g.total, memtotal_kb());
-	fclose(f);
+	ASSERT_EQ(baseline_save(QDISK_BASELINE, &total), 0);
 	TH_LOG("no qdisk domU: %ld active grant entries, MemTotal %ld kB",
-	       g.total, memtotal_kb());
+	       total, memtotal_kb());
 }
 
 /*
