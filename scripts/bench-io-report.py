@@ -5,7 +5,8 @@ Reads DIR/{stock,dom0}-ROUND.csv (iobench's "csv," lines, prefixed with
 the kernel and the round) and prints, per path, the median throughput of
 each kernel with nothing held back, the ratio series / stock and the
 run-to-run spread; then the series with half of every grant op held back
-(fail_grant_eagain at 50%) against itself with none.  Writes
+(fail_grant_eagain at 50%) against itself with none, and the hold-backs
+of each phase (io: blkback and netback; qdisk: QEMU's grant copies).  Writes
 DIR/bench-io.txt too.  A transfer whose data came through wrong, or a
 round with no figures, is reported and makes the exit status 1.
 """
@@ -23,7 +24,7 @@ def spread(values):
 
 def main():
     directory = sys.argv[1]
-    rates, held, bad, empty = {}, [], [], []
+    rates, held, bad, empty = {}, {}, [], []
     for path in sorted(glob.glob(os.path.join(directory, "*-*.csv"))):
         rows = list(csv.reader(open(path)))
         if not any(len(r) > 2 and r[2] == "io" for r in rows):
@@ -35,8 +36,8 @@ def main():
                 rates.setdefault((row[3], int(row[4]), kind), []).append(mib_s)
             elif what == "io_bad":
                 bad.append(row)
-            elif what == "io_hold_backs":
-                held.append(int(row[3]))
+            elif what.endswith("_hold_backs"):
+                held.setdefault(what[:-len("_hold_backs")], []).append(row[3])
     paths = sorted({p for p, _, _ in rates})
     lines = ["%-11s %12s %12s %7s %8s" % ("path", "stock MiB/s",
                                          "series MiB/s", "ratio", "spread")]
@@ -48,9 +49,11 @@ def main():
         lines.append("%-11s %12.2f %12.2f %7.3f %7.1f%%" % (
             path, s, d, d / s, 100 * max(spread(stock), spread(series))))
     lines.append("")
-    lines.append("%-11s %12s %12s %7s  (the series; %s hold-backs per "
-                 "round)" % ("path", "0% MiB/s", "50% MiB/s", "ratio",
-                             "/".join(map(str, held)) or "no"))
+    lines.append("%-11s %12s %12s %7s  (the series; hold-backs per round: "
+                 "%s)" % ("path", "0% MiB/s", "50% MiB/s", "ratio",
+                          ", ".join("%s %s" % (k, "/".join(v))
+                                    for k, v in sorted(held.items()))
+                          or "none"))
     for path in paths:
         none, half = rates.get((path, 0, "dom0")), rates.get((path, 50, "dom0"))
         if not none or not half:

@@ -1,12 +1,13 @@
 #!/bin/bash
-# make bench-io: blkback and netback throughput with a real PV domU
-# (tests/twodomain/iobench.c), the stock base against the series as
-# dom0: the non-debug kernels of `make bench`, booted alternately on the
-# same Xen and QEMU, BENCH_ROUNDS times (3), with the two-domain
-# initramfs (scripts/mkinitramfs-xl.sh; the domU runs the series' test
-# kernel in every boot, so only dom0 differs) and QEMU's instruction
-# counting clock (-icount), as `make bench`.  Prints the side-by-side
-# table of scripts/bench-io-report.py.  Not part of the tests.
+# make bench-io: blkback, netback and QEMU's qdisk backend throughput
+# with real PV domUs (tests/twodomain/iobench.c), the stock base against
+# the series as dom0: the non-debug kernels of `make bench`, booted
+# alternately on the same Xen and QEMU, BENCH_ROUNDS times (3), with the
+# two-domain initramfs with QEMU (scripts/mkinitramfs-xl.sh, QDISK=1; the
+# domUs run the series' test kernel in every boot, so only dom0 differs)
+# and QEMU's instruction counting clock (-icount), as `make bench`.
+# Prints the side-by-side table of scripts/bench-io-report.py.  Not part
+# of the tests.
 # Environment: BENCH_ROUNDS (3), BENCH_MIB (MiB per disk transfer, 32;
 # the network moves twice that).
 set -euo pipefail
@@ -22,7 +23,8 @@ S=$TOP/scripts
 out=$BUILD/bench-io
 mkdir -p "$out"
 rm -f "$out"/*.csv
-"$S/mkinitramfs-xl.sh" "$out"
+# QDISK=1: QEMU too, for the qdisk rows.
+QDISK=1 "$S/mkinitramfs-xl.sh" "$out"
 for round in $(seq "${BENCH_ROUNDS:-3}"); do
 	for kind in stock dom0; do
 		log=$out/$kind-$round.log

@@ -19,7 +19,8 @@
 # tools/testing/selftests for kselftest_harness.h and the runner,
 # default the series' tree), QDISK=1 (tests/twodomain/qdisk.c as the only
 # collection, with Debian's QEMU for Xen, qemu-system-xen, installed by
-# scripts/deps.sh, and its libraries: make qdisk).
+# scripts/deps.sh, and its libraries: make qdisk, and make bench-io for
+# its qdisk rows).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -63,7 +64,7 @@ cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
 progs=(twodomain backends clients iobench)
 collections=(twodomain backends clients)
 if [ "${QDISK:-}" = 1 ]; then
-	progs=(qdisk)
+	progs=(qdisk iobench)
 	collections=(qdisk)
 fi
 for prog in "${progs[@]}"; do

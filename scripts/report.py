@@ -15,8 +15,9 @@
                                      repeated runs (scripts/repeat.sh):
                                      fails if a test's outcome differs
   report.py failing EXPECTED         print the tests an expected-failures
-                                     list names as failing (not "dmesg"):
-                                     tests/init runs each in a boot alone
+                                     list names as failing or racy (not
+                                     "dmesg"): tests/init runs each in a
+                                     boot alone
 
 KIND is dom0, stock (meaning $BUILD/KIND) or a directory holding the
 console.log written by scripts/run-suite.sh: the boots' consoles, each
@@ -42,15 +43,17 @@ An expected-failures list (tests/expected-failures-*.txt) has one entry
 a line, "#" to the end of a line is a comment:
   NAME          the test is expected to FAIL
   skip: NAME    the test is expected to SKIP
+  racy: NAME    the test may PASS or FAIL: the kernel races (a stock
+                base's bug hit in some runs only); either is printed
   require: NAME some result must match (KUnit's, which tests/init does
                 not plan, so that their absence is seen)
 NAME is a result name as above, or a shell-style glob (fnmatch: * ? [])
 such as "skip: faults.*".  "check" counts as failed: a FAIL that matches
-no plain entry, a SKIP that matches no "skip:" entry, a PASS that matches
-any entry, a "require:" entry that matches no result, and a run in which
-tests/init selected no test at all (a glob that selected nothing,
-missing selftests).  Another entry that matches no result is only
-noted.
+no plain or "racy:" entry, a SKIP that matches no "skip:" entry, a PASS
+that matches a plain or "skip:" entry, a "require:" entry that matches
+no result, and a run in which tests/init selected no test at all (a glob
+that selected nothing, missing selftests).  Another entry that matches
+no result is only noted.
 """
 import fnmatch
 import io
@@ -370,8 +373,8 @@ def summarize(kind):
 
 def read_expected(path):
 	"""@path's entries: (failure patterns, skip patterns, required
-	patterns)."""
-	fails, skips, required = set(), set(), set()
+	patterns, racy patterns)."""
+	fails, skips, required, racy = set(), set(), set(), set()
 	with open(path) as f:
 		for line in f:
 			entry = line.split('#', 1)[0].strip()
@@ -379,9 +382,11 @@ def read_expected(path):
 				skips.add(entry[5:].strip())
 			elif entry.startswith('require:'):
 				required.add(entry[8:].strip())
+			elif entry.startswith('racy:'):
+				racy.add(entry[5:].strip())
 			elif entry:
 				fails.add(entry)
-	return fails, skips, required
+	return fails, skips, required, racy
 
 
 def matches(name, patterns):
@@ -421,14 +426,21 @@ def compare(kind, expected_file):
 	out, run = load(kind)
 	what, not_package = booted(out, run)
 	print(f'{kind}: booted {what}')
-	fails, skips, required = read_expected(expected_file)
+	fails, skips, required, racy = read_expected(expected_file)
 	res = run.results
 	used = set()	# entries that matched a result
 	counts = {'passed': 0, 'failed': 0, 'skipped': 0, 'xfail': 0}
 	for name, (status, reason) in res.items():
 		fail_by, skip_by = matches(name, fails), matches(name, skips)
-		used |= fail_by | skip_by
-		if status == 'FAIL' and fail_by and reason.startswith('no result'):
+		racy_by = matches(name, racy)
+		used |= fail_by | skip_by | racy_by
+		if racy_by and not fail_by and status in ('PASS', 'FAIL') and \
+		   not reason.startswith('no result'):
+			# Either outcome is the kernel's; the report says which.
+			counts['xfail' if status == 'FAIL' else 'passed'] += 1
+			print(f'{kind}: racy: {fmt(name, (status, reason))}')
+		elif status == 'FAIL' and (fail_by or racy_by) and \
+		     reason.startswith('no result'):
 			counts['failed'] += 1
 			print(f'{kind}: unexpected failure: {name} never ran to an '
 			      f'end ({reason}): its expected failure is not seen')
@@ -456,6 +468,9 @@ def compare(kind, expected_file):
 	for entry in sorted(fails - used):
 		print(f'{kind}: note: {entry} is listed in {expected_file} '
 		      'but did not run')
+	for entry in sorted(racy - used):
+		print(f'{kind}: note: racy: {entry} is listed in '
+		      f'{expected_file} but did not run')
 	for entry in sorted(skips - used):
 		print(f'{kind}: note: skip: {entry} is listed in '
 		      f'{expected_file} but did not run')
@@ -523,9 +538,10 @@ def stable(kinds):
 
 
 def failing(path):
-	"""The tests @path expects to fail, one a line."""
-	fails, _, _ = read_expected(path)
-	print(''.join(f'{p}\n' for p in sorted(fails - {'dmesg', 'boot'})), end='')
+	"""The tests @path expects to fail or lists as racy, one a line."""
+	fails, _, _, racy = read_expected(path)
+	tests = (fails | racy) - {'dmesg', 'boot'}
+	print(''.join(f'{p}\n' for p in sorted(tests)), end='')
 	return 0
 
 

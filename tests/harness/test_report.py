@@ -42,6 +42,20 @@ CRASH = ['[    7.200000] kernel BUG at include/linux/page-flags.h:1234!',
 	 '[    7.200001] Kernel panic - not syncing: Fatal exception']
 
 
+def compare(run, entries):
+	"""report.compare() of @run against a list of @entries (its text):
+	the counts and what it printed."""
+	with tempfile.TemporaryDirectory() as d:
+		with open(os.path.join(d, 'console.log'), 'w') as f:
+			f.write('\n'.join(run.lines) + '\n')
+		with open(os.path.join(d, 'list.txt'), 'w') as f:
+			f.write(entries)
+		out = io.StringIO()
+		with contextlib.redirect_stdout(out):
+			counts = report.compare(d, os.path.join(d, 'list.txt'))
+	return counts, out.getvalue()
+
+
 class Blame(unittest.TestCase):
 	def test_crash_in_the_test_that_reported_first(self):
 		run = report.Run(boot(['a', 'b'], ran('a') + start('b') + DEFERRED_WARN + CRASH, 2))
@@ -156,13 +170,7 @@ class Blame(unittest.TestCase):
 class Compare(unittest.TestCase):
 	def test_listed_test_that_never_ran_is_no_expected_failure(self):
 		run = report.Run(boot(['a', 'b'], ran('a') + ['[    8.000000] XENTEST: pause before b'], 0))
-		with tempfile.TemporaryDirectory() as d:
-			with open(os.path.join(d, 'console.log'), 'w') as f:
-				f.write('\n'.join(run.lines) + '\n')
-			with open(os.path.join(d, 'list.txt'), 'w') as f:
-				f.write('b\n')
-			with contextlib.redirect_stdout(io.StringIO()):
-				counts = report.compare(d, os.path.join(d, 'list.txt'))
+		counts, _ = compare(run, 'b\n')
 		self.assertEqual(counts['failed'], 1)
 		self.assertEqual(counts['xfail'], 0)
 
@@ -170,16 +178,23 @@ class Compare(unittest.TestCase):
 		# KUnit's cases are not planned by tests/init: without a
 		# "require:" entry their absence would pass.
 		run = report.Run(boot(['a'], ran('a'), 0))
-		with tempfile.TemporaryDirectory() as d:
-			with open(os.path.join(d, 'console.log'), 'w') as f:
-				f.write('\n'.join(run.lines) + '\n')
-			with open(os.path.join(d, 'list.txt'), 'w') as f:
-				f.write('require: a\nrequire: kunit:*\n')
-			out = io.StringIO()
-			with contextlib.redirect_stdout(out):
-				counts = report.compare(d, os.path.join(d, 'list.txt'))
+		counts, out = compare(run, 'require: a\nrequire: kunit:*\n')
 		self.assertEqual(counts['failed'], 1)
-		self.assertIn('no result matches "require: kunit:*"', out.getvalue())
+		self.assertIn('no result matches "require: kunit:*"', out)
+
+	def test_racy_entry_takes_either_outcome(self):
+		# A base that races may pass a test or fail it; it must still
+		# run it to an end, and a skip is not one of its outcomes.
+		body = ran('a') + ran('b', ok=False) + start('c') + BAD_PAGE + CRASH
+		run = report.Run(boot(['a', 'b', 'c', 'd'], body, 2))
+		counts, out = compare(run, 'racy: a\nracy: b\nc\nracy: d\ndmesg\nracy: e\n')
+		self.assertEqual(counts['passed'], 1)	# a
+		self.assertEqual(counts['xfail'], 3)	# b, c, dmesg
+		self.assertEqual(counts['failed'], 1)	# d: no result
+		self.assertIn('racy: PASS a', out)
+		self.assertIn('racy: FAIL b', out)
+		self.assertIn('racy: e is listed', out)
+		self.assertIn('d never ran to an end', out)
 
 	def test_kernel_not_the_packages_fails(self):
 		# build/dom0/package names the .deb whose kernel should boot and
@@ -204,15 +219,25 @@ class Compare(unittest.TestCase):
 				self.assertEqual(counts['failed'], failed, (release, digest))
 
 
+def failing(entries):
+	"""What report.failing() prints for a list of @entries (its text)."""
+	with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
+		f.write(entries)
+		f.flush()
+		out = io.StringIO()
+		with contextlib.redirect_stdout(out):
+			report.failing(f.name)
+	return out.getvalue()
+
+
 class Failing(unittest.TestCase):
 	def test_plain_entries_but_dmesg(self):
-		with tempfile.NamedTemporaryFile('w', suffix='.txt') as f:
-			f.write('# comment\ndmesg\nteardown.*  # a glob\nskip: faults.*\nvma.x\n')
-			f.flush()
-			out = io.StringIO()
-			with contextlib.redirect_stdout(out):
-				report.failing(f.name)
-		self.assertEqual(out.getvalue(), 'teardown.*\nvma.x\n')
+		self.assertEqual(failing('# comment\ndmesg\nteardown.*  # a glob\n'
+					 'skip: faults.*\nvma.x\n'),
+				 'teardown.*\nvma.x\n')
+
+	def test_racy_entries_run_alone_too(self):
+		self.assertEqual(failing('racy: pins.*\nvma.x\n'), 'pins.*\nvma.x\n')
 
 
 if __name__ == '__main__':

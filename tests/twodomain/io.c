@@ -273,6 +273,81 @@ int baseline_read(const char *path, long *total, long *mem)
 	return 0;
 }
 
+int qemu_pid(unsigned int domid, char *out, size_t size)
+{
+	int ret = runf(out, size,
+		    "for d in /proc/[0-9]*; do [ \"$(readlink $d/exe)\" = " QEMU " ] && tr '\\0' ' ' <$d/cmdline | grep -q -- '-xen-domid %u ' && echo ${d#/proc/} && exit 0; done; exit 1",
+		    domid);
+
+	out[strcspn(out, "\n")] = '\0';
+	return ret;
+}
+
+int qdisk_domu_start(struct domu *d, unsigned int mb, char *msg, size_t size)
+{
+	char out[512], pid[64];
+	double t = now_s();
+	FILE *f;
+
+	if (runf(out, sizeof(out), "rm -f " QDISK_IMG " && truncate -s %uM "
+		 QDISK_IMG " 2>&1", mb)) {
+		snprintf(msg, size, "the image: %s", out);
+		return -1;
+	}
+	f = fopen(QDISK_CFG, "w");
+	if (!f) {
+		snprintf(msg, size, QDISK_CFG ": %m");
+		return -1;
+	}
+	fprintf(f, "name = \"%s\"\n"
+		"type = \"pv\"\n"
+		"kernel = \"/domu/vmlinuz\"\n"
+		"ramdisk = \"/domu/initramfs.gz\"\n"
+		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=1 gnttest.io=disk\"\n"
+		"memory = 160\n"
+		"vcpus = 1\n"
+		"on_crash = \"preserve\"\n"
+		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=%s' ]\n",
+		DOMU_QDISK, QDISK_IMG);
+	fclose(f);
+	/* xenconsoled appends: each domU's log on its own. */
+	truncate(LOG_DIR "guest-" DOMU_QDISK ".log", 0);
+	if (runf(out, sizeof(out), XL " create " QDISK_CFG " 2>&1")) {
+		snprintf(msg, size, "xl create: %s", out);
+		runf(out, sizeof(out), "tail -n 20 " QEMU_LOG);
+		printf("# " QEMU_LOG ":\n%s\n", out);
+		return -1;
+	}
+	if (domu_wait(d, DOMU_QDISK, 120)) {
+		snprintf(msg, size, "%s did not come up", DOMU_QDISK);
+		return -1;
+	}
+	if (!domu_sh(d, out, sizeof(out), 60,
+		     "i=0; while [ ! -b /dev/xvda ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; test -b /dev/xvda")) {
+		snprintf(msg, size, "no xvda in the domU: %s", out);
+		return -1;
+	}
+	if (qemu_pid(d->domid, pid, sizeof(pid))) {
+		snprintf(msg, size, "no QEMU serves d%u", d->domid);
+		return -1;
+	}
+	/* What qdisk_nothing_left() expects gone. */
+	if (runf(out, sizeof(out),
+		 "xenstore-list /local/domain/0/backend/qdisk/%u 2>&1",
+		 d->domid)) {
+		snprintf(msg, size, "no qdisk backend node for d%u", d->domid);
+		return -1;
+	}
+	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %s, up in %.1fs",
+		 DOMU_QDISK, d->domid, pid, now_s() - t);
+	return 0;
+}
+
+bool start_missed(const char *path)
+{
+	return access(path, F_OK) != 0;
+}
+
 int io_domu_start(struct domu *d, char *msg, size_t size)
 {
 	char out[1024], loops[IO_DISKS][32];

@@ -96,6 +96,32 @@ int domu_wait(struct domu *d, const char *name, int secs);
  */
 int baseline_save(const char *path, long *total);
 int baseline_read(const char *path, long *total, long *mem);
+/*
+ * This boot did not run the start test that saves baseline @path in
+ * RUN_DIR (a fresh tmpfs each boot): run-suite.sh booted dom0 again after
+ * a crash and resumed after the test it blamed, or xentest.only left the
+ * start test out.  Then the fixture starts the domU itself; a start
+ * test that ran and failed stands.
+ */
+bool start_missed(const char *path);
+/*
+ * QEMU's qdisk backend (qdisk.c, iobench.c; the initramfs of
+ * mkinitramfs-xl.sh with QDISK=1): domU DOMU_QDISK's xvda is raw image
+ * QDISK_IMG in dom0's tmpfs, served by QEMU, which libxl starts as the
+ * domU's device model.
+ */
+#define QEMU		"/usr/libexec/xen-qemu-system-i386"
+#define DOMU_QDISK	"gnttest-qdisk"
+#define QEMU_LOG	"/var/log/xen/qemu-dm-" DOMU_QDISK ".log"
+#define QDISK_CFG	"/etc/xen/" DOMU_QDISK ".cfg"
+#define QDISK_IMG	"/tmp/qdisk.img"
+/* The pid of the QEMU that serves domain @domid, in @out; 0 or -1. */
+int qemu_pid(unsigned int domid, char *out, size_t size);
+/*
+ * A fresh image of @mb MiB and a domU on it, its disk served by a new
+ * QEMU; 0, or -1 and why in @msg.
+ */
+int qdisk_domu_start(struct domu *d, unsigned int mb, char *msg, size_t size);
 /* blkback's counters of disk @disk, dom0's of the vif; -1 if unread. */
 long vbd_stat(const struct domu *d, int disk, const char *name);
 long vif_stat(const struct domu *d, const char *name);

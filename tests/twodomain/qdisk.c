@@ -42,11 +42,6 @@
 #include "io.h"
 #include "kselftest_harness.h"
 
-#define QEMU		"/usr/libexec/xen-qemu-system-i386"
-#define DOMU_QDISK	"gnttest-qdisk"
-#define QEMU_LOG	"/var/log/xen/qemu-dm-" DOMU_QDISK ".log"
-#define QDISK_CFG	"/etc/xen/" DOMU_QDISK ".cfg"
-#define QDISK_IMG	"/tmp/qdisk.img"
 #define QDISK_BASELINE	RUN_DIR "qdisk-baseline"	/* before the domU */
 #define QDISK_MB	64	/* the image */
 #define QDISK_BLOCK	(1 << 20)	/* one numbered block, one write */
@@ -62,78 +57,6 @@ FIXTURE(qdisk)
 	bool injecting;
 	bool started;		/* the test started a domU */
 };
-
-/* The pid of the QEMU that serves domain @domid, in @out; 0 or -1. */
-static int qemu_pid(unsigned int domid, char *out, size_t size)
-{
-	int ret = runf(out, size,
-		    "for d in /proc/[0-9]*; do [ \"$(readlink $d/exe)\" = " QEMU " ] && tr '\\0' ' ' <$d/cmdline | grep -q -- '-xen-domid %u ' && echo ${d#/proc/} && exit 0; done; exit 1",
-		    domid);
-
-	out[strcspn(out, "\n")] = '\0';
-	return ret;
-}
-
-/* A fresh image and a domU on it, its disk served by a new QEMU. */
-static int qdisk_domu_start(struct domu *d, char *msg, size_t size)
-{
-	char out[512], pid[64];
-	double t = now_s();
-	FILE *f;
-
-	if (runf(out, sizeof(out), "rm -f " QDISK_IMG " && truncate -s %uM "
-		 QDISK_IMG " 2>&1", QDISK_MB)) {
-		snprintf(msg, size, "the image: %s", out);
-		return -1;
-	}
-	f = fopen(QDISK_CFG, "w");
-	if (!f) {
-		snprintf(msg, size, QDISK_CFG ": %m");
-		return -1;
-	}
-	fprintf(f, "name = \"%s\"\n"
-		"type = \"pv\"\n"
-		"kernel = \"/domu/vmlinuz\"\n"
-		"ramdisk = \"/domu/initramfs.gz\"\n"
-		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=1 gnttest.io=disk\"\n"
-		"memory = 160\n"
-		"vcpus = 1\n"
-		"on_crash = \"preserve\"\n"
-		"disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=%s' ]\n",
-		DOMU_QDISK, QDISK_IMG);
-	fclose(f);
-	/* xenconsoled appends: each domU's log on its own. */
-	truncate(LOG_DIR "guest-" DOMU_QDISK ".log", 0);
-	if (runf(out, sizeof(out), XL " create " QDISK_CFG " 2>&1")) {
-		snprintf(msg, size, "xl create: %s", out);
-		runf(out, sizeof(out), "tail -n 20 " QEMU_LOG);
-		printf("# " QEMU_LOG ":\n%s\n", out);
-		return -1;
-	}
-	if (domu_wait(d, DOMU_QDISK, 120)) {
-		snprintf(msg, size, "%s did not come up", DOMU_QDISK);
-		return -1;
-	}
-	if (!domu_sh(d, out, sizeof(out), 60,
-		     "i=0; while [ ! -b /dev/xvda ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; test -b /dev/xvda")) {
-		snprintf(msg, size, "no xvda in the domU: %s", out);
-		return -1;
-	}
-	if (qemu_pid(d->domid, pid, sizeof(pid))) {
-		snprintf(msg, size, "no QEMU serves d%u", d->domid);
-		return -1;
-	}
-	/* What qdisk_nothing_left() expects gone. */
-	if (runf(out, sizeof(out),
-		 "xenstore-list /local/domain/0/backend/qdisk/%u 2>&1",
-		 d->domid)) {
-		snprintf(msg, size, "no qdisk backend node for d%u", d->domid);
-		return -1;
-	}
-	snprintf(msg, size, "%s is d%u, its disk served by QEMU pid %s, up in %.1fs",
-		 DOMU_QDISK, d->domid, pid, now_s() - t);
-	return 0;
-}
 
 /*
  * The domU writes blocks [0, QDISK_BLOCKS) in the background, each one
@@ -308,7 +231,7 @@ FIXTURE_TEARDOWN(qdisk)
 	char __msg[1024];						\
 									\
 	self->started = true;						\
-	ASSERT_EQ(qdisk_domu_start(&self->d, __msg, sizeof(__msg)), 0)	\
+	ASSERT_EQ(qdisk_domu_start(&self->d, QDISK_MB, __msg, sizeof(__msg)), 0)	\
 		TH_LOG("%s", __msg);					\
 	TH_LOG("%s", __msg);						\
 } while (0)
