@@ -9,9 +9,10 @@
 #                 its expected-failures list, every patch built on its
 #                 own (scripts/bisect-check.sh) and the series compiled in
 #                 three more configurations (compile-matrix.sh --quick)
-# After each kind's suite come the boots of $extra_boots (scripts/lib.sh)
-# and the two-domain boot (scripts/run-twodomain-boot.sh), each with its
-# own results directory and list.
+# After each kind's suite come the boots of $extra_boots (scripts/lib.sh),
+# the two-domain boot (scripts/run-twodomain-boot.sh) and, for the series,
+# make qdisk's reduced form (scripts/run-qdisk.sh), each with its own
+# results directory and list.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
@@ -49,6 +50,14 @@ for kind in "${kinds[@]}"; do
 	# first): grant teardown on their frames, blkback and netback.
 	XENTEST_ARGS='' TIMEOUT='' "$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
+	# make qdisk's reduced form, on the series: QEMU's qdisk backend
+	# killed mid-I/O, stopped and inside gntdev's grant copy retries
+	# (the data round trip, xl destroy and the base run in make qdisk).
+	if [ "$kind" = dom0 ]; then
+		XENTEST_ARGS='xentest.only=qdisk.[sk][ti][al]*' TIMEOUT='' \
+			"$S/run-qdisk.sh" dom0
+		checks+=(dom0-qdisk "$TOP/tests/expected-failures-dom0-qdisk.txt")
+	fi
 done
 # Every patch built on its own, with W=1 (the dom0 kernel's .config,
 # which the loop above wrote).
