@@ -27,8 +27,13 @@ def main():
     rates, held, bad, empty = {}, {}, [], []
     for path in sorted(glob.glob(os.path.join(directory, "*-*.csv"))):
         rows = list(csv.reader(open(path)))
-        if not any(len(r) > 2 and r[2] == "io" for r in rows):
-            empty.append(os.path.basename(path))
+        # Every round has the qdisk rows too (bench-io.sh's initramfs
+        # has QEMU).
+        for prefix in ("", "qdisk_"):
+            if not any(len(r) > 3 and r[2] == "io" and
+                       r[3].startswith(prefix) for r in rows):
+                empty.append(os.path.basename(path) +
+                             (" (qdisk)" if prefix else ""))
         for row in rows:
             kind, what = row[0], row[2]
             if what == "io":

@@ -44,7 +44,9 @@ a line, "#" to the end of a line is a comment:
   NAME          the test is expected to FAIL
   skip: NAME    the test is expected to SKIP
   racy: NAME    the test may PASS or FAIL: the kernel races (a stock
-                base's bug hit in some runs only); either is printed
+                base's bug hit in some runs only); either is printed,
+                a FAIL only with a kernel report of its own (a crash
+                charged to it, a dmesg line during or after it)
   require: NAME some result must match (KUnit's, which tests/init does
                 not plan, so that their absence is seen)
 NAME is a result name as above, or a shell-style glob (fnmatch: * ? [])
@@ -421,6 +423,15 @@ def booted(out, run):
 	return what, ''
 
 
+def kernel_report(name, reason, results):
+	"""Test @name failed with the kernel's own report: dom0 crashed and
+	the crash was charged to it, or the dmesg pseudo-test names a line
+	that came during it or after it."""
+	dmesg = results.get('dmesg', ('PASS', ''))[1]
+	return 'dom0 crashed' in reason or \
+		re.search(rf'(during|after) {re.escape(name)}(,|$)', dmesg) is not None
+
+
 def compare(kind, expected_file):
 	"""Print what differs from @expected_file; return the counts."""
 	out, run = load(kind)
@@ -434,11 +445,18 @@ def compare(kind, expected_file):
 		fail_by, skip_by = matches(name, fails), matches(name, skips)
 		racy_by = matches(name, racy)
 		used |= fail_by | skip_by | racy_by
-		if racy_by and not fail_by and status in ('PASS', 'FAIL') and \
-		   not reason.startswith('no result'):
+		if racy_by and not fail_by and (
+				status == 'PASS' or
+				status == 'FAIL' and kernel_report(name, reason, res)):
 			# Either outcome is the kernel's; the report says which.
 			counts['xfail' if status == 'FAIL' else 'passed'] += 1
 			print(f'{kind}: racy: {fmt(name, (status, reason))}')
+		elif racy_by and not fail_by and status == 'FAIL' and \
+		     not reason.startswith('no result'):
+			counts['failed'] += 1
+			print(f'{kind}: unexpected failure: {fmt(name, (status, reason))[5:]} '
+			      '(listed as racy, but no kernel report came during '
+			      'or after it)')
 		elif status == 'FAIL' and (fail_by or racy_by) and \
 		     reason.startswith('no result'):
 			counts['failed'] += 1

@@ -183,18 +183,28 @@ class Compare(unittest.TestCase):
 		self.assertIn('no result matches "require: kunit:*"', out)
 
 	def test_racy_entry_takes_either_outcome(self):
-		# A base that races may pass a test or fail it; it must still
-		# run it to an end, and a skip is not one of its outcomes.
+		# A base that races may pass a test or fail it with a kernel
+		# report of its own; it must still run it to an end, and
+		# neither a failure without a report nor a skip is its race.
 		body = ran('a') + ran('b', ok=False) + start('c') + BAD_PAGE + CRASH
 		run = report.Run(boot(['a', 'b', 'c', 'd'], body, 2))
-		counts, out = compare(run, 'racy: a\nracy: b\nc\nracy: d\ndmesg\nracy: e\n')
+		counts, out = compare(run, 'racy: a\nracy: b\nracy: c\nracy: d\n'
+					   'dmesg\nracy: e\n')
 		self.assertEqual(counts['passed'], 1)	# a
-		self.assertEqual(counts['xfail'], 3)	# b, c, dmesg
-		self.assertEqual(counts['failed'], 1)	# d: no result
+		self.assertEqual(counts['xfail'], 2)	# c, dmesg
+		self.assertEqual(counts['failed'], 2)	# b, d
 		self.assertIn('racy: PASS a', out)
-		self.assertIn('racy: FAIL b', out)
-		self.assertIn('racy: e is listed', out)
+		self.assertIn('racy: FAIL c dom0 crashed', out)
+		self.assertIn('b (listed as racy, but no kernel report', out)
 		self.assertIn('d never ran to an end', out)
+		self.assertIn('racy: e is listed', out)
+
+	def test_racy_failure_with_a_report_after_it(self):
+		body = ran('a', ok=False) + DEFERRED_WARN + ran('b')
+		run = report.Run(boot(['a', 'b'], body, 0))
+		counts, out = compare(run, 'racy: a\ndmesg\n')
+		self.assertEqual(counts['xfail'], 2)	# a, dmesg
+		self.assertEqual(counts['failed'], 0)
 
 	def test_kernel_not_the_packages_fails(self):
 		# build/dom0/package names the .deb whose kernel should boot and

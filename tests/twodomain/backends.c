@@ -51,14 +51,21 @@
 #define NET_MB		16	/* per direction */
 #define DEADLINE_S	32	/* GNTTAB_EAGAIN_TIMEOUT */
 
-/* A fresh domU; its idle grant count in IDLE and in *@before. */
+/*
+ * A fresh domU; its idle grant count in IDLE and in *@before.  The first
+ * of this boot (io.start's, or that of a boot that missed io.start)
+ * saves dom0's baseline before it.
+ */
 static void start_domu(struct __test_metadata *_metadata, struct domu *d,
 		       struct grants *before)
 {
 	char msg[1024];
 	struct grants g;
+	long total;
 	FILE *f;
 
+	if (start_missed(BASELINE))
+		ASSERT_EQ(baseline_save(BASELINE, &total), 0);
 	ASSERT_EQ(io_domu_start(d, msg, sizeof(msg)), 0) TH_LOG("%s", msg);
 	TH_LOG("%s", msg);
 	sleep(3);	/* the partition scans' persistent grants go */
@@ -175,27 +182,19 @@ FIXTURE(io)
 	pid_t pids[2];		/* dom0's side of destroy_under_load() */
 };
 
-/*
- * The domU that io.start started, if it is there; in a boot that missed
- * io.start, dom0's baseline and a domU as io.start makes them.
- */
+/* The domU that io.start started in this boot, if it is there. */
 FIXTURE_SETUP(io)
 {
-	long total;
-
 	/* A test killed at its timeout ran no teardown. */
 	if (can_inject())
 		inject_stop();
 	self->injecting = false;
 	self->pids[0] = self->pids[1] = 0;
-	if (!io_domu_find(&self->d, 1)) {
-		ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
-	} else if (start_missed(BASELINE)) {
-		ASSERT_EQ(baseline_save(BASELINE, &total), 0);
-		start_domu(_metadata, &self->d, &self->before);
-	} else {
+	if (start_missed(BASELINE) || io_domu_find(&self->d, 1)) {
 		self->d.domid = 0;
+		return;
 	}
+	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
 }
 
 FIXTURE_TEARDOWN(io)
@@ -231,7 +230,38 @@ FIXTURE_TEARDOWN(io)
 	       GRANTS_ARGS(&after, &self->d));
 }
 
-#define NEED_DOMU() ASSERT_NE(self->d.domid, 0) TH_LOG("no %s", DOMU_IO)
+/*
+ * The domU of io.start, for a test that uses it; in a boot that missed
+ * io.start (start_missed()), started as io.start starts it.
+ */
+static void need_domu(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(io) *self)
+{
+	if (self->d.domid)
+		return;
+	ASSERT_TRUE(start_missed(BASELINE)) TH_LOG("no %s", DOMU_IO);
+	start_domu(_metadata, &self->d, &self->before);
+}
+
+#define NEED_DOMU() need_domu(_metadata, self)
+
+/* fail_grant_eagain as INJECT_OR_SKIP() describes it, started. */
+static void inject_at(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(io) *self, unsigned int percent,
+		      const char *sym, const char *not)
+{
+	struct aim a, n;
+
+	if (sym)
+		ASSERT_EQ(aim_at(sym, &a), 0)
+			TH_LOG("no single %s in /proc/kallsyms", sym);
+	if (not)
+		ASSERT_EQ(aim_at(not, &n), 0)
+			TH_LOG("no single %s in /proc/kallsyms", not);
+	ASSERT_EQ(inject(percent, sym ? &a : NULL, not ? &n : NULL), 0)
+		TH_LOG("setting up fail_grant_eagain: %m");
+	self->injecting = true;
+}
 
 /*
  * Hold back @percent of the ops whose stack passes through function
@@ -240,22 +270,10 @@ FIXTURE_TEARDOWN(io)
  * fail_grant_eagain or the stack trace filter.
  */
 #define INJECT_OR_SKIP(percent, sym, not) do {				\
-	const char *__sym = (sym), *__not = (not);			\
-	struct aim __a, __n;						\
-									\
 	if (!can_inject())						\
 		SKIP(return, "no fail_grant_eagain with a stack trace filter"); \
 	NEED_DOMU();							\
-	if (__sym)							\
-		ASSERT_EQ(aim_at(__sym, &__a), 0)			\
-			TH_LOG("no single %s in /proc/kallsyms", __sym); \
-	if (__not)							\
-		ASSERT_EQ(aim_at(__not, &__n), 0)			\
-			TH_LOG("no single %s in /proc/kallsyms", __not); \
-	ASSERT_EQ(inject(percent, __sym ? &__a : NULL,			\
-			 __not ? &__n : NULL), 0)			\
-		TH_LOG("setting up fail_grant_eagain: %m");		\
-	self->injecting = true;						\
+	inject_at(_metadata, self, percent, sym, not);			\
 } while (0)
 
 /*
@@ -367,9 +385,6 @@ static void destroy_under_load(struct __test_metadata *_metadata,
 /* Before the first domU of these tests: what dom0 must come back to. */
 TEST_F_TIMEOUT(io, start, 300)
 {
-	long total;
-
-	ASSERT_EQ(baseline_save(BASELINE, &total), 0);
 	start_domu(_metadata, &self->d, &self->before);
 }
 

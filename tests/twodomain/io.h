@@ -97,11 +97,13 @@ int domu_wait(struct domu *d, const char *name, int secs);
 int baseline_save(const char *path, long *total);
 int baseline_read(const char *path, long *total, long *mem);
 /*
- * This boot did not run the start test that saves baseline @path in
- * RUN_DIR (a fresh tmpfs each boot): run-suite.sh booted dom0 again after
- * a crash and resumed after the test it blamed, or xentest.only left the
- * start test out.  Then the fixture starts the domU itself; a start
- * test that ran and failed stands.
+ * No baseline @path in RUN_DIR (a fresh tmpfs each boot): this boot did
+ * not run the collection's start test, which saves it first thing.
+ * run-suite.sh booted dom0 again after a crash and resumed after the test
+ * it blamed, or xentest.only left the start test out.  A test that needs
+ * the start test's domU then starts it itself (need_domu() in
+ * backends.c and clients.c); where the start test ran and its domU is
+ * gone, the test fails for want of it.
  */
 bool start_missed(const char *path);
 /*

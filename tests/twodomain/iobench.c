@@ -97,7 +97,7 @@ static int rounds(const struct domu *d, const char *name, const char *phase,
 	char out[1024];
 	int ret = 0;
 
-	io_disk_write(d, 0, 1, 4, out, sizeof(out));
+	io_disk_write(d, 0, 1, mb < 4 ? mb : 4, out, sizeof(out));
 	round(d, 0, mb);
 	if (can_inject()) {
 		if (inject(50, NULL, NULL)) {
@@ -124,10 +124,13 @@ int main(int argc, char **argv)
 	}
 	if (rounds(&d, DOMU_IO, "io", round_of, mb))
 		return 1;
-	if (access(QEMU, X_OK))
+	if (access(QEMU, X_OK)) {
+		printf("iobench: no " QEMU ": no qdisk rows\n");
 		return 0;
+	}
 	if (qdisk_domu_start(&d, mb, msg, sizeof(msg))) {
 		printf("iobench: %s\n", msg);
+		runf(msg, sizeof(msg), XL " destroy " DOMU_QDISK " 2>&1");
 		return 1;
 	}
 	return rounds(&d, DOMU_QDISK, "qdisk", qdisk_round, mb) ? 1 : 0;
