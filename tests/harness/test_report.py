@@ -206,6 +206,25 @@ class Compare(unittest.TestCase):
 		self.assertEqual(counts['xfail'], 2)	# a, dmesg
 		self.assertEqual(counts['failed'], 0)
 
+	def test_racy_failure_needs_its_own_report(self):
+		# A report after another test whose name starts with this one's
+		# is not this one's.
+		body = ran('a', ok=False) + ran('a_x') + DEFERRED_WARN
+		run = report.Run(boot(['a', 'a_x'], body, 0))
+		counts, out = compare(run, 'racy: a\ndmesg\n')
+		self.assertEqual(counts['failed'], 1)	# a
+		self.assertIn('a (listed as racy, but no kernel report', out)
+
+	def test_racy_test_cut_short_by_a_crash_it_did_not_cause(self):
+		# The crash is charged to a, whose report came first; b, running
+		# at the crash, has no result and must run again to count.
+		body = ran('a') + BAD_PAGE + start('b') + CRASH
+		run = report.Run(boot(['a', 'b'], body, 2))
+		counts, out = compare(run, 'a\nracy: b\ndmesg\n')
+		self.assertEqual(counts['xfail'], 2)	# a, dmesg
+		self.assertEqual(counts['failed'], 1)	# b
+		self.assertIn('b never ran to an end', out)
+
 	def test_kernel_not_the_packages_fails(self):
 		# build/dom0/package names the .deb whose kernel should boot and
 		# the digest of its image; run-suite.sh records what it booted.

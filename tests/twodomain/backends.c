@@ -442,9 +442,12 @@ TEST_F_TIMEOUT(io, eagain_blkback_map, 900)
 /* Half of netback's tx copies (NAPI, softirq) held back. */
 TEST_F_TIMEOUT(io, eagain_netback_tx_copy, 900)
 {
-	long held, trouble = vif_trouble(&self->d);
+	long held, trouble;
 
 	INJECT_OR_SKIP(50, "gnttab_batch_copy_nosleep", NULL);
+	/* The vif's error counters, read once its domU is there. */
+	trouble = vif_trouble(&self->d);
+	ASSERT_GE(trouble, 0) TH_LOG("no error counters of the vif");
 	net_to_dom0(_metadata, &self->d, 32, NET_MB);
 	INJECT_STOP(held);
 	EXPECT_GT(held, 0) TH_LOG("no netback tx copy was held back");
@@ -455,9 +458,12 @@ TEST_F_TIMEOUT(io, eagain_netback_tx_copy, 900)
 /* Half of netback's tx maps (NAPI, softirq) held back. */
 TEST_F_TIMEOUT(io, eagain_netback_tx_map, 900)
 {
-	long held, trouble = vif_trouble(&self->d);
+	long held, trouble;
 
 	INJECT_OR_SKIP(50, "gnttab_map_refs_nosleep", NULL);
+	/* The vif's error counters, read once its domU is there. */
+	trouble = vif_trouble(&self->d);
+	ASSERT_GE(trouble, 0) TH_LOG("no error counters of the vif");
 	net_to_dom0(_metadata, &self->d, 33, NET_MB);
 	INJECT_STOP(held);
 	EXPECT_GT(held, 0) TH_LOG("no netback tx map was held back");
@@ -468,9 +474,12 @@ TEST_F_TIMEOUT(io, eagain_netback_tx_map, 900)
 /* Half of netback's rx copies (its kthread) held back. */
 TEST_F_TIMEOUT(io, eagain_netback_rx_copy, 900)
 {
-	long held, trouble = vif_trouble(&self->d);
+	long held, trouble;
 
 	INJECT_OR_SKIP(50, "xenvif_kthread_guest_rx", NOT_SOFTIRQ);
+	/* The vif's error counters, read once its domU is there. */
+	trouble = vif_trouble(&self->d);
+	ASSERT_GE(trouble, 0) TH_LOG("no error counters of the vif");
 	net_to_domu(_metadata, &self->d, 34, NET_MB);
 	INJECT_STOP(held);
 	EXPECT_GT(held, 0) TH_LOG("no netback rx copy was held back");
@@ -481,9 +490,12 @@ TEST_F_TIMEOUT(io, eagain_netback_rx_copy, 900)
 /* Half of every grant op of dom0 held back, on every path at once. */
 TEST_F_TIMEOUT(io, eagain_everywhere, 900)
 {
-	long held, trouble = vif_trouble(&self->d);
+	long held, trouble;
 
 	INJECT_OR_SKIP(50, NULL, NULL);
+	/* The vif's error counters, read once its domU is there. */
+	trouble = vif_trouble(&self->d);
+	ASSERT_GE(trouble, 0) TH_LOG("no error counters of the vif");
 	disk_roundtrip(_metadata, &self->d, 1, 35, XFER_MB / 2);
 	net_to_dom0(_metadata, &self->d, 36, NET_MB / 2);
 	net_to_domu(_metadata, &self->d, 37, NET_MB / 2);

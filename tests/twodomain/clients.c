@@ -843,14 +843,15 @@ TEST_F_TIMEOUT(clients, pins_exit_with_io_queued, 120)
  */
 TEST_F_TIMEOUT(clients, vchan_destroy_domu, 300)
 {
-	unsigned int domid = self->d.domid;
 	long total = -1, mem = -1, held;
 	struct progress p;
+	unsigned int domid;
 	char out[1024];
 	struct grants g;
 	int status;
 
 	NEED_DOMU();
+	domid = self->d.domid;
 	stream_under_way(_metadata, self, 57, &p);
 	self->d.domid = 0;
 	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1"), 0)
