@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit memcheck deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -47,6 +47,13 @@ debian:
 # judged by tests/expected-failures-nosplit.txt.
 nosplit:
 	NO_TWODOMAIN=1 $(S)/run-debian.sh nosplit
+
+# The series with the harness's configuration and the memory checkers a
+# PV dom0 can run (configs/memcheck.config: slub_debug=FZPU, KFENCE,
+# DEBUG_PAGEALLOC, page_owner, failslab): the suite, the maptrack boot and
+# the two-domain boot, judged by tests/expected-failures-memcheck*.txt.
+memcheck:
+	$(S)/run-debian.sh memcheck
 
 # Debian packages of the series' dom0 kernel (build/deb-dom0; make run
 # and make test build and boot them), and of the series with Debian's

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock|debian|debian-test|nosplit [--bench]
+# Build one dom0 kernel: scripts/build-kernel.sh dom0|stock|debian|debian-test|nosplit|memcheck [--bench]
 #   dom0   the base plus patches/series (work tree build/src/dom0)
 #   stock  the unpatched base (worktree build/src/stock)
 #   debian, debian-test
@@ -11,6 +11,9 @@
 #          which turns split PTE locks off and the grant PTE records with
 #          them (configs/matrix/pv-nosplit.config); built with
 #          O=build/nosplit-obj from the same worktree
+#   memcheck the series with the harness's configuration and the memory
+#          checkers of configs/memcheck.config (slub_debug, KFENCE,
+#          DEBUG_PAGEALLOC, page_owner, failslab); O=build/memcheck-obj
 # Output: build/<name>/vmlinuz, build/<name>/config, build/<name>/modules/
 # --bench leaves out configs/debug.config, builds in the worktree
 # build/src/bench-<name> and writes build/bench-<name>/ (with
@@ -18,18 +21,19 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-which=${1:?usage: build-kernel.sh dom0|stock|debian|debian-test|nosplit [--bench]}
+which=${1:?usage: build-kernel.sh dom0|stock|debian|debian-test|nosplit|memcheck [--bench]}
 bench=${2:-}
 objtree=
 case $which in
 dom0) src=$SRC_DOM0 ;;
 stock) src=$SRC_STOCK ;;
-debian | debian-test | nosplit) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
+debian | debian-test | nosplit | memcheck) src=$SRC_DOM0 objtree=$BUILD/$which-obj ;;
 *) die "unknown kernel '$which'" ;;
 esac
 out=$BUILD/$which
 fragments=("$TOP/configs/dom0.config" "$TOP/configs/debug.config")
 [ "$which" != nosplit ] || fragments+=("$TOP/configs/matrix/pv-nosplit.config")
+[ "$which" != memcheck ] || fragments+=("$TOP/configs/memcheck.config")
 # The series' kernel is the one scripts/build-deb.sh packages: its
 # release names it (6.12.N-grantptes).
 [ "$which" != dom0 ] || fragments+=("$TOP/configs/deb.config")

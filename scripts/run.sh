@@ -26,8 +26,10 @@ start=$(date +%s)
 "$S/series.sh" apply
 if [ "${#kinds[@]}" -gt 1 ]; then
 	"$S/series.sh" check
-	# The harness's own blame logic (report.py), on synthetic consoles.
+	# The harness's own blame logic (report.py), on synthetic consoles,
+	# and make bench-io's table (bench-io-report.py), on synthetic rounds.
 	python3 "$TOP/tests/harness/test_report.py"
+	python3 "$TOP/tests/harness/test_bench_io_report.py"
 	# make compile-matrix's reduced form: the series with W=1 in Debian's
 	# configuration (also make debian's: its options checked), in PV
 	# without the records and in 32-bit x86, and kernel-doc.  Judged at
@@ -51,10 +53,12 @@ for kind in "${kinds[@]}"; do
 	XENTEST_ARGS='' TIMEOUT='' "$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 	# make qdisk's reduced form, on the series: QEMU's qdisk backend
-	# killed mid-I/O, stopped and inside gntdev's grant copy retries
-	# (the data round trip, xl destroy and the base run in make qdisk).
+	# killed mid-I/O, stopped and inside gntdev's grant copy retries,
+	# then a new domU served by a new QEMU (qdisk.start, qdisk.kill_*,
+	# qdisk.new_domu_after_kills; the data round trip, xl destroy and
+	# the base run in make qdisk).
 	if [ "$kind" = dom0 ]; then
-		XENTEST_ARGS='xentest.only=qdisk.[sk][ti][al]*' TIMEOUT='' \
+		XENTEST_ARGS='xentest.only=qdisk.[skn][tie][alw]*' TIMEOUT='' \
 			"$S/run-qdisk.sh" dom0
 		checks+=(dom0-qdisk "$TOP/tests/expected-failures-dom0-qdisk.txt")
 	fi

@@ -158,6 +158,16 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.results['a'], ('PASS', ''))
 		self.assertEqual(run.results['dmesg'][0], 'FAIL')
 
+	def test_memory_checker_reports_fail_the_test(self):
+		# slub_debug's and KFENCE's reports (make memcheck).
+		for report_line in ['BUG kmalloc-64 (Not tainted): Poison overwritten',
+				    'BUG xen_pte_grants (Tainted: G        W         ): Object already free',
+				    'BUG: KFENCE: use-after-free read in gntdev_put_map+0x1/0x2']:
+			body = ran('a')[:2] + [f'[    5.500000] {report_line}'] + ran('a')[2:]
+			run = report.Run(boot(['a'], body, 0))
+			self.assertEqual(run.results['a'], ('PASS', ''))
+			self.assertEqual(run.results['dmesg'][0], 'FAIL', report_line)
+
 	def test_lockdep_switched_off_starts_no_chain(self):
 		off = ['[    5.500000] turning off the locking correctness validator.']
 		body = ran('a')[:2] + off + ran('a')[2:] + start('b') + BAD_PAGE + CRASH
@@ -224,6 +234,23 @@ class Compare(unittest.TestCase):
 		self.assertEqual(counts['xfail'], 2)	# a, dmesg
 		self.assertEqual(counts['failed'], 1)	# b
 		self.assertIn('b never ran to an end', out)
+
+	def test_dmesg_entries_name_the_reports_they_allow(self):
+		# "dmesg: REGEX" lets the listed reports through, no other.
+		body = ran('a')[:2] + LOCKDEP + ran('a')[2:]
+		run = report.Run(boot(['a'], body, 0))
+		counts, _ = compare(run, 'dmesg: possible circular locking\n')
+		self.assertEqual((counts['failed'], counts['xfail']), (0, 1))
+		body = ran('a')[:2] + LOCKDEP + DEFERRED_WARN + ran('a')[2:]
+		run = report.Run(boot(['a'], body, 0))
+		counts, out = compare(run, 'dmesg: possible circular locking\n')
+		self.assertEqual((counts['failed'], counts['xfail']), (1, 0))
+		self.assertIn('__unmap_grant_pages_done', out)
+		# Listed, but no report came: the list is out of date.
+		run = report.Run(boot(['a'], ran('a'), 0))
+		counts, out = compare(run, 'dmesg: possible circular locking\n')
+		self.assertEqual(counts['failed'], 1)
+		self.assertEqual(failing('dmesg: possible circular locking\nb\n'), 'b\n')
 
 	def test_kernel_not_the_packages_fails(self):
 		# build/dom0/package names the .deb whose kernel should boot and

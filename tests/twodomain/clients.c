@@ -23,12 +23,15 @@
  * not find an old server's ring there.
  *
  * Then each end is killed with SIGKILL in the middle of a stream, and
- * the domU is destroyed in the middle of one: the other end must see the
- * vchan close (the notifications gntdev and gntalloc send when the dead
- * end's mappings go; a destroyed domU sends none, and 4.17's client
- * does not watch for it once connected), no grant may stay mapped (the
- * domU's table back to its idle count, every other table to its count
- * before), gntdev holds no page, and a new vchan works afterwards.
+ * the domU is destroyed in the middle of one, while dom0 goes on
+ * feeding the stream (the kill and the destroy run in a child), so that
+ * they land while data moves and the whole stream never comes back: the
+ * other end must see the vchan close (the notifications gntdev and
+ * gntalloc send when the dead end's mappings go; a destroyed domU sends
+ * none, and 4.17's client does not watch for it once connected), no
+ * grant may stay mapped (the domU's table back to its idle count, every
+ * other table to its count before), gntdev holds no page, dom0's
+ * MemTotal is as before, and a new vchan works afterwards.
  * dom0's log is checked by the harness (no WARN, no Bad page).
  *
  * The backend: IO_GRANTS pages that the domU grants (pattern 1, gntshare)
@@ -38,11 +41,12 @@
  * Block b of the device always holds the content of grant group b %
  * PINS_GROUPS, so a read into a mapping writes what is there already.
  * The backend runs to the end, is killed with SIGKILL while the device
- * has requests of it in flight, or exits then without reaping them; then the domU's pages must still hold their pattern, every
- * block of the device its group's content, and no grant may stay
- * mapped.  Linux AIO waits for a dying process's requests (exit_aio(),
- * before exit_mmap()), so these pins end before the mappings go; pins
- * that outlive their process come from pipes (the teardown tests).
+ * has requests of it in flight, or exits then without reaping them;
+ * then the domU's pages must still hold their pattern, every block of
+ * the device its group's content, and no grant may stay mapped.  Linux
+ * AIO waits for a dying process's requests (exit_aio(), before
+ * exit_mmap()), so these pins end before the mappings go; pins that
+ * outlive their process come from pipes (the teardown tests).
  *
  * A harness test of tests/ (scripts/mkinitramfs-xl.sh), with the
  * kernel's kselftest_harness.h; it runs after backends.c.
@@ -57,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -72,7 +77,7 @@
 #define NO_DOMU		RUN_DIR "clients-baseline"	/* before the domU */
 #define VCHAN_WINDOW	(64 * 1024)	/* bytes sent ahead of the echo */
 #define STREAM_KIB	512	/* a whole stream, echoed */
-#define KILL_KIB	512	/* a stream that is cut short */
+#define KILL_KIB	1024	/* a stream that is cut short */
 #define KILL_AFTER	(64 * 1024)	/* bytes echoed before the kill */
 #define PUMP_SECS	120
 #define PINS_PAGES	4	/* pages per request */
@@ -95,6 +100,7 @@ struct progress {
 	size_t sent, echoed;
 	long mismatch;	/* first offset echoed wrong, or -1 */
 	bool closed;	/* the client closed its stdout */
+	int stall;	/* seconds without an echo that end a pump, or 0 */
 };
 
 /* @len bytes of xtool's stream @seed, in a buffer to free. */
@@ -181,6 +187,8 @@ static int client_start(const struct domu *d, unsigned int seed,
 	if (!c->pid) {
 		/* The test ignores SIGPIPE; the proxy gets the default. */
 		signal(SIGPIPE, SIG_DFL);
+		/* Not left running by a test killed on its timeout. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		execl(VCHAN_PROXY, "vchan-socket-proxy", "-m", "client",
@@ -235,23 +243,30 @@ static void client_end(struct client *c)
 	}
 }
 
+static void progress_init(struct progress *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mismatch = -1;
+}
+
 /*
  * Feed @len bytes of @data to client @c, at most VCHAN_WINDOW ahead of
- * what came back, and compare what comes back, until @stop bytes came
- * back, the client closed, or PUMP_SECS passed.
+ * what came back, and compare what comes back, from where @p got to,
+ * until @stop bytes came back, the client closed, nothing came back for
+ * @p->stall seconds (if set), or PUMP_SECS passed.
  */
 static void pump(struct client *c, const unsigned char *data, size_t len,
 		 size_t stop, struct progress *p)
 {
-	double end = now_s() + PUMP_SECS;
+	double end = now_s() + PUMP_SECS, echo = now_s();
 	unsigned char buf[65536];
 	struct pollfd fds[2];
 	size_t i, ahead, inflight;
 	ssize_t n;
 
-	memset(p, 0, sizeof(*p));
-	p->mismatch = -1;
 	while (p->echoed < stop && !p->closed && now_s() < end) {
+		if (p->stall && now_s() - echo > p->stall)
+			break;
 		inflight = p->sent > p->echoed ? p->sent - p->echoed : 0;
 		ahead = p->sent < len && inflight < VCHAN_WINDOW ?
 			VCHAN_WINDOW - inflight : 0;
@@ -277,8 +292,10 @@ static void pump(struct client *c, const unsigned char *data, size_t len,
 				    (p->echoed + i >= p->sent ||
 				     buf[i] != data[p->echoed + i]))
 					p->mismatch = p->echoed + i;
-			if (n > 0)
+			if (n > 0) {
 				p->echoed += n;
+				echo = now_s();
+			}
 		}
 	}
 }
@@ -288,6 +305,7 @@ FIXTURE(clients)
 	struct domu d;
 	struct grants before;
 	long held;		/* gntdev's held_pages, -1 on the base */
+	long mem;		/* dom0's MemTotal, kB */
 	struct client c;
 	unsigned char *data;
 	char loop[64];		/* the backend's device, while attached */
@@ -316,6 +334,7 @@ static void start_domu(struct __test_metadata *_metadata,
 	sleep(3);	/* the partition scans' persistent grants go */
 	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
 	self->held = gntdev_held_pages();
+	self->mem = memtotal_kb();
 	TH_LOG("no domU: %ld active entries; d%u idle: %ld in its table",
 	       total, self->d.domid, self->before.domu);
 }
@@ -335,6 +354,7 @@ FIXTURE_SETUP(clients)
 	}
 	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
 	self->held = gntdev_held_pages();
+	self->mem = memtotal_kb();
 }
 
 /* Nothing left running; no grant stays mapped; gntdev holds no more. */
@@ -342,7 +362,7 @@ FIXTURE_TEARDOWN(clients)
 {
 	struct grants after;
 	char out[256];
-	long held;
+	long mem;
 
 	client_end(&self->c);
 	free(self->data);
@@ -361,14 +381,11 @@ FIXTURE_TEARDOWN(clients)
 		TH_LOG("other tables: %ld active entries, %ld before",
 		       after.total - after.domu,
 		       self->before.total - self->before.domu);
-	held = gntdev_held_pages();
-	if (self->held >= 0) {
-		EXPECT_EQ(held, self->held)
-			TH_LOG("gntdev holds %ld pages, %ld before", held,
-			       self->held);
-	} else {
-		TH_LOG("gntdev has no held_pages (the base): not checked");
-	}
+	EXPECT_HELD_PAGES(self->held);
+	mem = memtotal_kb_settled(self->mem);
+	EXPECT_EQ(mem, self->mem)
+		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before", mem,
+		       self->mem);
 	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
 	TH_LOG("grants before: " GRANTS_FMT "; after: " GRANTS_FMT,
 	       GRANTS_ARGS(&self->before, &self->d),
@@ -428,6 +445,7 @@ static void whole_stream(struct __test_metadata *_metadata,
 	ASSERT_STRNE(md5, "d41d8cd98f00b204e9800998ecf8427e");
 	connect_vchan(_metadata, self, seed, len);
 	t = now_s();
+	progress_init(&p);
 	pump(&self->c, self->data, len, len, &p);
 	t = now_s() - t;
 	EXPECT_EQ(p.echoed, len)
@@ -457,12 +475,43 @@ static void stream_under_way(struct __test_metadata *_metadata,
 			     struct progress *p)
 {
 	connect_vchan(_metadata, self, seed, KILL_KIB << 10);
+	progress_init(p);
 	pump(&self->c, self->data, KILL_KIB << 10, KILL_AFTER, p);
 	ASSERT_GE(p->echoed, KILL_AFTER)
 		TH_LOG("only %zu bytes came back", p->echoed);
 	ASSERT_EQ(p->mismatch, -1)
 		TH_LOG("byte %ld came back wrong", p->mismatch);
 	ASSERT_GT(p->sent, p->echoed) TH_LOG("nothing in flight");
+}
+
+/*
+ * The rest of a stream under way while a child runs @cmd in dom0, or in
+ * the domU with @in_domu: the kill or destroy lands while the stream
+ * moves.  Pumps until the client closes, or nothing comes back for
+ * @stall seconds (0: no limit), or the whole stream came back (then
+ * @cmd came too late).  The child's exit status: 0 if @cmd succeeded.
+ */
+static int pump_while(FIXTURE_DATA(clients) *self, struct progress *p,
+		      bool in_domu, const char *cmd, int stall)
+{
+	char out[1024];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (in_domu)
+			_exit(domu_sh(&self->d, out, sizeof(out), 30, "%s", cmd) ? 0 : 1);
+		_exit(runf(out, sizeof(out), "%s", cmd) ? 1 : 0);
+	}
+	p->stall = stall;
+	pump(&self->c, self->data, KILL_KIB << 10, KILL_KIB << 10, p);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /* Before the domU: what dom0 must come back to; then the domU. */
@@ -511,21 +560,30 @@ TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
 TEST_F_TIMEOUT(clients, vchan_kill_server, 300)
 {
 	struct progress p;
-	char out[256];
+	size_t echoed;
 	int status;
 
 	NEED_DOMU();
 	stream_under_way(_metadata, self, 55, &p);
-	ASSERT_TRUE(domu_sh(&self->d, out, sizeof(out), 30,
-			    "kill -9 $(pidof vchan-socket-proxy)"))
-		TH_LOG("kill in the domU: %s", out);
+	echoed = p.echoed;
+	ASSERT_EQ(pump_while(self, &p, true,
+			     "kill -9 $(pidof vchan-socket-proxy)", 0), 0)
+		TH_LOG("kill -9 of the server in the domU failed");
+	EXPECT_TRUE(p.closed) TH_LOG("the client did not close its stdout");
+	EXPECT_GT(p.echoed, echoed)
+		TH_LOG("nothing came back while the kill was under way");
+	EXPECT_LT(p.echoed, KILL_KIB << 10)
+		TH_LOG("the whole stream came back before the kill");
+	EXPECT_EQ(p.mismatch, -1)
+		TH_LOG("byte %ld came back wrong", p.mismatch);
 	status = client_wait(&self->c, 30);
 	/* 0, or 1 if a write to the closed vchan failed first. */
 	EXPECT_TRUE(status != -1 && WIFEXITED(status))
 		TH_LOG("dom0's client did not see the close: status %d",
 		       status);
-	TH_LOG("server killed with %zu bytes sent, %zu echoed; the client exited with %d",
-	       p.sent, p.echoed, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	TH_LOG("server killed mid-stream: %zu bytes echoed when the kill began, %zu sent and %zu echoed at the close; the client exited with %d",
+	       echoed, p.sent, p.echoed,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	vchan_end(self);
 	whole_stream(_metadata, self, 56, 128 << 10);
 }
@@ -757,12 +815,16 @@ static void pins_run(struct __test_metadata *_metadata,
 	t = now_s();
 	pid = fork();
 	ASSERT_GE(pid, 0);
-	if (!pid)
+	if (!pid) {
+		/* Not left running by a test killed on its timeout. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pins_backend(self->d.domid, refs, self->loop, end, c);
+	}
 	if (end == PINS_KILLED) {
 		/* Killed well under way, while the device has requests. */
 		while (waitpid(pid, &status, WNOHANG) == 0) {
-			if (c->reaped >= PINS_REQUESTS / 4) {
+			if (__atomic_load_n(&c->reaped, __ATOMIC_RELAXED) >=
+			    PINS_REQUESTS / 4) {
 				inflight = loop_inflight(self->loop);
 				if (inflight > 0) {
 					kill(pid, SIGKILL);
@@ -843,38 +905,35 @@ TEST_F_TIMEOUT(clients, pins_exit_with_io_queued, 120)
  */
 TEST_F_TIMEOUT(clients, vchan_destroy_domu, 300)
 {
-	long total = -1, mem = -1, held;
 	struct progress p;
 	unsigned int domid;
 	char out[1024];
-	struct grants g;
+	size_t echoed;
 	int status;
 
 	NEED_DOMU();
 	domid = self->d.domid;
 	stream_under_way(_metadata, self, 57, &p);
+	echoed = p.echoed;
+	/* The client does not see its peer destroyed: the echo stops. */
+	EXPECT_EQ(pump_while(self, &p, false, XL " destroy " DOMU_IO " 2>&1",
+			     3), 0)
+		TH_LOG("xl destroy failed");
 	self->d.domid = 0;
-	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1"), 0)
-		TH_LOG("xl destroy: %s", out);
+	EXPECT_GT(p.echoed, echoed)
+		TH_LOG("nothing came back while the destroy was under way");
+	EXPECT_LT(p.echoed, KILL_KIB << 10)
+		TH_LOG("the whole stream came back before the destroy");
 	status = client_wait(&self->c, 10);
-	TH_LOG("d%u destroyed with %zu bytes sent, %zu echoed; the client %s (status %d)",
-	       domid, p.sent, p.echoed,
+	TH_LOG("d%u destroyed mid-stream: %zu bytes echoed when xl destroy began, %zu sent and %zu echoed at the end; the client %s (status %d)",
+	       domid, echoed, p.sent, p.echoed,
 	       status == -1 ? "still waited after 10 s: killed" : "ended",
 	       status);
 	client_end(&self->c);
 	EXPECT_TRUE(domain_gone(domid, 90, out, sizeof(out)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, out);
-	ASSERT_EQ(baseline_read(NO_DOMU, &total, &mem), 0);
-	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
-	EXPECT_EQ(g.total, total)
-		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
-		       g.total, total);
-	held = gntdev_held_pages();
-	if (self->held >= 0) {
-		EXPECT_EQ(held, self->held)
-			TH_LOG("gntdev holds %ld pages, %ld before", held,
-			       self->held);
-	}
+	EXPECT_BASELINE(NO_DOMU);
+	EXPECT_HELD_PAGES(self->held);
 	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
 }
 

@@ -107,6 +107,42 @@ int baseline_read(const char *path, long *total, long *mem);
  */
 bool start_missed(const char *path);
 /*
+ * For the tests, whose files include kselftest_harness.h: dom0 is back
+ * to baseline @path, Xen's active grant entries and MemTotal as then
+ * (the balloon driver's worker given time to give pages back).
+ */
+#define EXPECT_BASELINE(path) do {					\
+	long __total = -1, __mem = -1, __now;				\
+	struct grants __g;						\
+									\
+	ASSERT_EQ(baseline_read((path), &__total, &__mem), 0);		\
+	ASSERT_EQ(read_grants_settled(NULL, &__g), 0);			\
+	EXPECT_EQ(__g.total, __total)					\
+		TH_LOG("Xen holds %ld active grant entries, %ld before the domU", \
+		       __g.total, __total);				\
+	__now = memtotal_kb_settled(__mem);				\
+	EXPECT_EQ(__now, __mem)						\
+		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before",	\
+		       __now, __mem);					\
+	TH_LOG("Xen's active grant entries %ld, %ld before the domU; MemTotal %ld kB, %ld kB before", \
+	       __g.total, __total, __now, __mem);			\
+} while (0)
+/*
+ * gntdev holds as many pages as @before, its held_pages then; -1 there
+ * (the base has no such count) is said, not checked.
+ */
+#define EXPECT_HELD_PAGES(before) do {					\
+	long __before = (before), __held = gntdev_held_pages();		\
+									\
+	if (__before >= 0) {						\
+		EXPECT_EQ(__held, __before)				\
+			TH_LOG("gntdev holds %ld pages, %ld before",	\
+			       __held, __before);			\
+	} else {							\
+		TH_LOG("gntdev has no held_pages (the base): not checked"); \
+	}								\
+} while (0)
+/*
  * QEMU's qdisk backend (qdisk.c, iobench.c; the initramfs of
  * mkinitramfs-xl.sh with QDISK=1): domU DOMU_QDISK's xvda is raw image
  * QDISK_IMG in dom0's tmpfs, served by QEMU, which libxl starts as the

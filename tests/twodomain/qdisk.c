@@ -32,6 +32,7 @@
  * qdisk), with the kernel's kselftest_harness.h.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,15 +104,41 @@ static long qdisk_wait_flushed(const char *tag, long block, int secs)
 	return flushed;
 }
 
-/* Whether process @pid has exited (gone, or a zombie). */
+/*
+ * Whether every thread of process @pid has exited: the process is gone
+ * or each of its tasks is a zombie.  The leader alone is not enough: it
+ * is a zombie as soon as it exits, while the other threads may still be
+ * in the kernel (in a grant copy's retries, say).
+ */
 static bool exited(const char *pid)
 {
-	char path[96], *status;
+	char path[384], *status;
+	struct dirent *task;
+	bool all = true;
+	DIR *tasks;
 
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	status = read_file(path);
-	return !status || strstr(status, "State:\tZ");
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	tasks = opendir(path);
+	if (!tasks)
+		return true;
+	while (all && (task = readdir(tasks))) {
+		if (task->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/status", pid,
+			 task->d_name);
+		status = read_file(path);
+		all = !status || strstr(status, "State:\tZ") ||
+		      strstr(status, "State:\tX");
+	}
+	closedir(tasks);
+	return all;
 }
+
+/*
+ * The md5sum line of nothing: what a comparison sees when dd or xtool
+ * failed.  A block that reads as it counts as bad.
+ */
+#define EMPTY_MD5 "d41d8cd98f00b204e9800998ecf8427e"
 
 /* How many of blocks [0, @last] of the image are not what was written. */
 static long qdisk_bad_blocks(long last)
@@ -119,7 +146,7 @@ static long qdisk_bad_blocks(long last)
 	char out[64];
 
 	if (runf(out, sizeof(out),
-		 "n=0; i=0; while [ $i -le %ld ]; do a=$(dd if=" QDISK_IMG " bs=%u skip=$i count=1 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); [ \"$a\" = \"$b\" ] || n=$((n + 1)); i=$((i + 1)); done; echo $n",
+		 "n=0; i=0; while [ $i -le %ld ]; do a=$(dd if=" QDISK_IMG " bs=%u skip=$i count=1 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); case $a in " EMPTY_MD5 "*) n=$((n + 1)) ;; *) [ \"$a\" = \"$b\" ] || n=$((n + 1)) ;; esac; i=$((i + 1)); done; echo $n",
 		 last, QDISK_BLOCK, QDISK_SEED, QDISK_BLOCK))
 		return -1;
 	return strtol(out, NULL, 10);
@@ -132,28 +159,17 @@ static long qdisk_bad_blocks(long last)
 static void qdisk_nothing_left(struct __test_metadata *_metadata,
 			       unsigned int domid)
 {
-	long total = -1, mem = -1, now;
 	char list[1024], out[256];
-	struct grants g;
 
 	EXPECT_TRUE(domain_gone(domid, 90, list, sizeof(list)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, list);
 	EXPECT_NE(qemu_pid(domid, out, sizeof(out)), 0)
 		TH_LOG("QEMU of d%u is still running: %s", domid, out);
-	ASSERT_EQ(baseline_read(QDISK_BASELINE, &total, &mem), 0);
-	ASSERT_EQ(read_grants_settled(NULL, &g), 0);
-	EXPECT_EQ(g.total, total)
-		TH_LOG("Xen holds %ld active grant entries, %ld before the domU",
-		       g.total, total);
-	now = memtotal_kb_settled(mem);
-	EXPECT_EQ(now, mem)
-		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before", now, mem);
+	EXPECT_BASELINE(QDISK_BASELINE);
 	EXPECT_NE(runf(out, sizeof(out),
 		       "xenstore-list /local/domain/0/backend/qdisk/%u 2>/dev/null",
 		       domid), 0)
 		TH_LOG("backend nodes of d%u are left: %s", domid, out);
-	TH_LOG("after d%u: Xen's active grant entries %ld (%ld before the domU)",
-	       domid, g.total, total);
 }
 
 /* Destroy the domU; then nothing is left of it. */
@@ -193,7 +209,6 @@ FIXTURE_SETUP(qdisk)
 
 	self->injecting = false;
 	self->started = false;
-	self->held = gntdev_held_pages();
 	/* What an earlier test left, answering or not. */
 	domu_wait(&self->d, DOMU_QDISK, 0);
 	if (self->d.domid) {
@@ -201,12 +216,12 @@ FIXTURE_SETUP(qdisk)
 		domain_gone(self->d.domid, 60, out, sizeof(out));
 	}
 	self->d.domid = 0;
+	self->held = gntdev_held_pages();
 }
 
 FIXTURE_TEARDOWN(qdisk)
 {
 	char out[1024];
-	long held;
 
 	if (self->injecting)
 		inject_stop();
@@ -214,22 +229,22 @@ FIXTURE_TEARDOWN(qdisk)
 		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
 		domain_gone(self->d.domid, 60, out, sizeof(out));
 	}
-	held = gntdev_held_pages();
-	if (self->held >= 0) {
-		EXPECT_EQ(held, self->held)
-			TH_LOG("gntdev holds %ld pages, %ld before", held,
-			       self->held);
-	} else {
-		TH_LOG("gntdev has no held_pages (the base): not checked");
-	}
+	EXPECT_HELD_PAGES(self->held);
 	if (self->started)
 		EXPECT_EQ(domu_log_trouble(DOMU_QDISK), 0);
 }
 
-/* A new domU on a fresh image, its QEMU up; the test's name as the tag. */
+/*
+ * A new domU on a fresh image, its QEMU up.  A boot that missed
+ * qdisk.start (dom0 rebooted after a crash, or xentest.only) saves its
+ * baseline first.
+ */
 #define START_DOMU() do {						\
 	char __msg[1024];						\
+	long __total;							\
 									\
+	if (start_missed(QDISK_BASELINE))				\
+		ASSERT_EQ(baseline_save(QDISK_BASELINE, &__total), 0);	\
 	self->started = true;						\
 	ASSERT_EQ(qdisk_domu_start(&self->d, QDISK_MB, __msg, sizeof(__msg)), 0)	\
 		TH_LOG("%s", __msg);					\
@@ -263,7 +278,7 @@ TEST_F_TIMEOUT(qdisk, blocks_roundtrip, 600)
 		  QDISK_BLOCKS - 1) TH_LOG("the writer did not finish");
 	t = now_s() - t;
 	EXPECT_TRUE(domu_sh(&self->d, out, sizeof(out), 300,
-			    "n=0; i=0; while [ $i -lt %u ]; do a=$(dd if=/dev/xvda bs=%u skip=$i count=1 iflag=direct 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); [ \"$a\" = \"$b\" ] || n=$((n + 1)); i=$((i + 1)); done; echo $n bad; [ $n = 0 ]",
+			    "n=0; i=0; while [ $i -lt %u ]; do a=$(dd if=/dev/xvda bs=%u skip=$i count=1 iflag=direct 2>/dev/null | md5sum); b=$(xtool gen $((%u + i)) %u | md5sum); case $a in " EMPTY_MD5 "*) n=$((n + 1)) ;; *) [ \"$a\" = \"$b\" ] || n=$((n + 1)) ;; esac; i=$((i + 1)); done; echo $n bad; [ $n = 0 ]",
 			    QDISK_BLOCKS, QDISK_BLOCK, QDISK_SEED, QDISK_BLOCK))
 		TH_LOG("reading back in the domU: %s", out);
 	qdisk_expect_flushed_intact(_metadata, "roundtrip");
@@ -315,10 +330,11 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 		/* Every copy held back now: only a fatal signal ends them. */
 		ASSERT_EQ(write_file(EAGAIN_PROBABILITY, "100"), 0);
 		ASSERT_EQ(runf(out, sizeof(out),
-			       "i=0; while [ $i -lt 2000 ]; do if grep -q gnttab_batch_copy /proc/%s/task/*/stack 2>/dev/null; then kill -9 %s && echo $i && exit 0; exit 1; fi; i=$((i + 1)); done; exit 1",
+			       "i=0; while [ $i -lt 2000 ]; do for s in /proc/%s/task/*/stack; do if grep -q gnttab_batch_copy $s 2>/dev/null; then kill -9 %s || exit 1; t=${s%%/stack}; echo $i ${t##*/}; exit 0; fi; done; i=$((i + 1)); done; exit 1",
 			       pid, pid), 0)
 			TH_LOG("no thread of QEMU seen in a grant copy: %s", out);
-		TH_LOG("SIGKILL while a thread of QEMU was in a grant copy (seen at look %ld)",
+		TH_LOG("SIGKILL while thread %s of QEMU was in a grant copy (look %ld)",
+		       strchr(out, ' ') ? strchr(out, ' ') + 1 : "?",
 		       strtol(out, NULL, 10));
 	} else {
 		ASSERT_EQ(runf(out, sizeof(out), "kill -STOP %s 2>&1", pid), 0)
@@ -346,9 +362,14 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 			TH_LOG("a fatal signal did not end the grant copy's retries");
 	TH_LOG("QEMU %s %.2fs after SIGKILL",
 	       exited(pid) ? "exited" : "still running", now_s() - t);
-	if (!in_copy) {
-		/* Dead: what was in flight never completes. */
-		EXPECT_EQ(qdisk_vbd(&self->d, &inflight2, &written2), 0);
+	/* Dead: what was in flight never completes. */
+	EXPECT_EQ(qdisk_vbd(&self->d, &inflight2, &written2), 0);
+	if (in_copy) {
+		/* The copy's request, at least. */
+		EXPECT_GT(inflight2, 0)
+			TH_LOG("no request of the domU in flight after the kill");
+		TH_LOG("%ld requests in flight after the kill", inflight2);
+	} else {
 		EXPECT_EQ(written2, written)
 			TH_LOG("writes completed after QEMU died");
 		EXPECT_GE(inflight2, inflight);
@@ -389,10 +410,44 @@ TEST_F_TIMEOUT(qdisk, kill_qemu_in_copy_retries, 600)
 	TH_LOG("%ld grant copies held back", held);
 }
 
+/*
+ * The domU logs its xvda's requests in flight (reads plus writes) to its
+ * console every 50 ms, so that the console log, which outlives the
+ * domU, holds them up to the moment of a destroy.
+ */
+static bool qdisk_inflight_logger(const struct domu *d, char *out,
+				  size_t size)
+{
+	return domu_sh(d, out, size, 30,
+		       "(while :; do set -- $(cat /sys/block/xvda/inflight); echo \"qdisk inflight: $(($1 + $2))\" >/dev/kmsg; sleep 0.05; done) >/dev/null 2>&1 &");
+}
+
+/*
+ * The largest of the last @n counts the logger logged, and all of them
+ * in @list; -1 if it logged none.
+ */
+static long qdisk_last_inflight(int n, char *list, size_t size)
+{
+	long max = -1, v;
+	char *p, *end;
+
+	if (runf(list, size,
+		 "grep -o '\\] qdisk inflight: [0-9]*' " LOG_DIR "guest-" DOMU_QDISK ".log | tail -n %d | sed 's/.*: //' | tr '\\n' ' '",
+		 n))
+		return -1;
+	for (p = list;; p = end) {
+		v = strtol(p, &end, 10);
+		if (end == p)
+			return max;
+		if (v > max)
+			max = v;
+	}
+}
+
 /* xl destroy alone while the domU's writes are in flight. */
 TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 {
-	long flushed, inflight = 0, written;
+	long flushed, inflight = 0, written, last;
 	char out[1024];
 	int i;
 
@@ -402,13 +457,19 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 	flushed = qdisk_wait_flushed("destroy", 2 * QDISK_FLUSH - 1, 300);
 	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
 		TH_LOG("the writer is not under way");
+	ASSERT_TRUE(qdisk_inflight_logger(&self->d, out, sizeof(out)))
+		TH_LOG("starting the logger: %s", out);
 	for (i = 0; i < 50 && inflight <= 0; i++)
 		if (qdisk_vbd(&self->d, &inflight, &written))
 			inflight = -1;
 	EXPECT_GT(inflight, 0) TH_LOG("no request in flight in %d tries", i);
-	TH_LOG("%ld requests in flight at the last look before the destroy",
-	       inflight);
 	qdisk_destroy(_metadata, self);
+	/* The last 250 ms before the destroy. */
+	last = qdisk_last_inflight(5, out, sizeof(out));
+	EXPECT_GT(last, 0)
+		TH_LOG("no request in flight in the last logged counts: %s", out);
+	TH_LOG("requests in flight in the domU's last 5 counts, 50 ms apart, before the destroy: %s",
+	       out);
 	EXPECT_NE(runf(out, sizeof(out), "grep '\\] qdisk destroy: written' "
 		       LOG_DIR "guest-" DOMU_QDISK ".log"), 0)
 		TH_LOG("the writer had finished before the destroy");
