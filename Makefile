@@ -53,7 +53,7 @@ nosplit:
 # DEBUG_PAGEALLOC, page_owner, failslab): the suite, the maptrack boot and
 # the two-domain boot, judged by tests/expected-failures-memcheck*.txt.
 memcheck:
-	$(S)/run-debian.sh memcheck
+	TIMEOUT=$${TIMEOUT:-2700} $(S)/run-debian.sh memcheck
 
 # Debian packages of the series' dom0 kernel (build/deb-dom0; make run
 # and make test build and boot them), and of the series with Debian's
