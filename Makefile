@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit memcheck deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit memcheck soak kunit-kasan deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -54,6 +54,16 @@ nosplit:
 # the two-domain boot, judged by tests/expected-failures-memcheck*.txt.
 memcheck:
 	TIMEOUT=$${TIMEOUT:-2700} $(S)/run-debian.sh memcheck
+
+# grant_fuzz for MINUTES (10) on make memcheck's kernel, a fresh seed
+# (SEED=N replays one): scripts/soak.sh.
+soak:
+	$(S)/soak.sh
+
+# The series' KUnit suites under KASAN in plain QEMU (no Xen: KASAN has
+# no PV support): scripts/kunit-kasan.sh.
+kunit-kasan:
+	$(S)/kunit-kasan.sh
 
 # Debian packages of the series' dom0 kernel (build/deb-dom0; make run
 # and make test build and boot them), and of the series with Debian's

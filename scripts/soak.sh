@@ -1,0 +1,31 @@
+#!/bin/bash
+# make soak MINUTES=N: grant_fuzz (patch 41) for N minutes (10) on make
+# memcheck's kernel (configs/memcheck.config: slub_debug, KFENCE,
+# DEBUG_PAGEALLOC, page_owner), with a fresh seed (or SEED=N) and fault
+# injection, in a boot of its own; KUnit off.  The fuzzer checks every
+# step and, at its end, Xen's active grant entries, the grant PTE records
+# and gntdev's held pages; the harness fails the run on any report in
+# dom0's log (a WARN, a Bad page, a slub or KFENCE report).  Results in
+# build/memcheck-soak, judged by tests/expected-failures-memcheck-soak.txt;
+# the fuzzer's seed and per-kind counts are in its console.log.  Builds
+# the kernel first if build/memcheck has none.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+
+minutes=${MINUTES:-10}
+seed=${SEED:-$(od -An -N6 -tu8 /dev/urandom | tr -d ' ')}
+"$S/deps.sh"
+"$S/base.sh"
+"$S/series.sh" apply
+"$S/build-selftests.sh"
+[ -f "$BUILD/memcheck/vmlinuz" ] || "$S/build-kernel.sh" memcheck
+"$S/mkinitramfs.sh" memcheck
+echo "==> grant_fuzz for $minutes min, seed $seed (replay: SEED=$seed)"
+KERNEL=$BUILD/memcheck/vmlinuz INITRAMFS=$BUILD/memcheck/initramfs.gz \
+	TIMEOUT=$((minutes * 60 + 1200)) MAX_BOOTS=1 \
+	XENTEST_ARGS="xentest.only=*grant_fuzz GRANT_FUZZ_SEED=$seed GRANT_FUZZ_SECONDS=$((minutes * 60)) kunit.enable=0" \
+	"$S/run-suite.sh" "$BUILD/memcheck-soak" || true
+grep -a -E 'grant_fuzz|seed|succeeded|refused|records|grants' \
+	"$BUILD/memcheck-soak/console.log" | grep -av XENTEST | tail -n 40 || true
+"$S/report.py" check "$BUILD/memcheck-soak" "$TOP/tests/expected-failures-memcheck-soak.txt"
