@@ -48,6 +48,12 @@ read -ra xen_extra <<<"${XEN_EXTRA:-}"
 # oops=panic: an oops ends the boot at once (exit 2, the running test
 # blamed) instead of leaving a half-dead dom0 to run the next tests.
 dom0_cmdline="console=hvc0 earlyprintk=xen panic=-1 oops=panic $*"
+# A kernel built with page_owner (make memcheck's) gets it on: dom0 parses
+# its early parameters from the line Xen hands it (xen_arch_setup()
+# replaces the kernel's built-in one), so it must be here.
+if grep -qx CONFIG_PAGE_OWNER=y "$(dirname "$kernel")/config" 2>/dev/null; then
+	dom0_cmdline+=" page_owner=on"
+fi
 # QEMU_EXTRA: more QEMU options, e.g. "-icount shift=3,sleep=off" for
 # benchmarks (guest time counted in instructions).
 read -ra qemu_extra <<<"${QEMU_EXTRA:-}"
