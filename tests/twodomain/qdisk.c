@@ -318,6 +318,7 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 			    bool in_copy)
 {
 	long inflight = -1, written = -1, inflight2 = -1, written2 = -1;
+	long look, tid;
 	char out[512], pid[64];
 	double t;
 
@@ -333,9 +334,10 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 			       "i=0; while [ $i -lt 2000 ]; do for s in /proc/%s/task/*/stack; do if grep -q gnttab_batch_copy $s 2>/dev/null; then kill -9 %s || exit 1; t=${s%%/stack}; echo $i ${t##*/}; exit 0; fi; done; i=$((i + 1)); done; exit 1",
 			       pid, pid), 0)
 			TH_LOG("no thread of QEMU seen in a grant copy: %s", out);
-		TH_LOG("SIGKILL while thread %s of QEMU was in a grant copy (look %ld)",
-		       strchr(out, ' ') ? strchr(out, ' ') + 1 : "?",
-		       strtol(out, NULL, 10));
+		if (sscanf(out, "%ld %ld", &look, &tid) != 2)
+			look = tid = -1;
+		TH_LOG("SIGKILL while thread %ld of QEMU was in a grant copy (look %ld)",
+		       tid, look);
 	} else {
 		ASSERT_EQ(runf(out, sizeof(out), "kill -STOP %s 2>&1", pid), 0)
 			TH_LOG("kill -STOP: %s", out);
@@ -447,7 +449,7 @@ static long qdisk_last_inflight(int n, char *list, size_t size)
 /* xl destroy alone while the domU's writes are in flight. */
 TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 {
-	long flushed, inflight = 0, written, last;
+	long flushed, last = -1;
 	char out[1024];
 	int i;
 
@@ -459,10 +461,13 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 		TH_LOG("the writer is not under way");
 	ASSERT_TRUE(qdisk_inflight_logger(&self->d, out, sizeof(out)))
 		TH_LOG("starting the logger: %s", out);
-	for (i = 0; i < 50 && inflight <= 0; i++)
-		if (qdisk_vbd(&self->d, &inflight, &written))
-			inflight = -1;
-	EXPECT_GT(inflight, 0) TH_LOG("no request in flight in %d tries", i);
+	/* The destroy follows a count with requests in flight at once. */
+	for (i = 0; i < 3000 && last <= 0; i++) {
+		last = qdisk_last_inflight(1, out, sizeof(out));
+		if (last <= 0)
+			usleep(10 * 1000);
+	}
+	EXPECT_GT(last, 0) TH_LOG("no request in flight in %d looks", i);
 	qdisk_destroy(_metadata, self);
 	/* The last 250 ms before the destroy. */
 	last = qdisk_last_inflight(5, out, sizeof(out));
