@@ -41,6 +41,20 @@ BAD_PAGE = ['[    7.100000] BUG: Bad page state in process gnttab_lib  pfn:1234'
 CRASH = ['[    7.200000] kernel BUG at include/linux/page-flags.h:1234!',
 	 '[    7.200001] Kernel panic - not syncing: Fatal exception']
 
+# Oopses as 6.12 prints them: QEMU's stale int3 (the byte before the
+# trapping address is a NOP's again) and a stray int3 still in the text.
+def int3_oops(code):
+	return ['[    3.585000] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI',
+		'[    3.585001] CPU: 1 UID: 0 PID: 12 Comm: kworker/u8:0 Not tainted',
+		'[    3.585002] RIP: e030:hrtimer_start_range_ns+0x1c6/0x3f0',
+		f'[    3.585003] Code: 48 8b 04 24 {code} 48 89 ef',
+		'[    3.585712] Kernel panic - not syncing: Fatal exception in interrupt',
+		'[    3.586132] WARNING: CPU: 1 PID: 12 at kernel/smp.c:815 smp_call_function_many_cond+0x54c/0x5f0']
+
+
+STALE_INT3 = int3_oops('0f <1f> 44 00 00')
+STRAY_INT3 = int3_oops('0f cc <44> 00 00')
+
 
 def compare(run, entries):
 	"""report.compare() of @run against a list of @entries (its text):
@@ -128,6 +142,42 @@ class Blame(unittest.TestCase):
 		self.assertEqual(run.results['a'], ('PASS', ''))
 		self.assertEqual(run.results['dmesg'][0], 'FAIL')
 		self.assertEqual(report.Run(first).results['boot'][0], 'FAIL')
+
+	def test_stale_int3_is_qemus_and_its_test_runs_again(self):
+		first = boot(['a', 'b'], ran('a') + start('b') + STALE_INT3, 2)
+		run = report.Run(first)
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertEqual(run.results['b'], ('FAIL', 'no result'))
+		self.assertEqual(run.results['dmesg'], ('PASS', ''))
+		self.assertEqual(run.done, [1], 'the next boot must run b again')
+		self.assertEqual(run.stale_int3[0][2], 'hrtimer_start_range_ns+0x1c6/0x3f0')
+		run = report.Run(first + boot(['b'], ran('b'), 0))
+		self.assertEqual(run.results['b'], ('PASS', ''))
+		counts, out = compare(run, '')
+		self.assertEqual(counts['failed'], 0)
+		self.assertIn('boot 1 ended in QEMU\'s stale int3 at hrtimer_start_range_ns', out)
+
+	def test_stale_int3_before_any_test(self):
+		first = STALE_INT3 + ['XENTEST-HOST: boot 1 exit 2']
+		run = report.Run(first + boot(['a'], ran('a'), 0))
+		self.assertEqual(run.results['dmesg'], ('PASS', ''))
+		self.assertEqual(run.results['a'], ('PASS', ''))
+		self.assertNotIn('boot', run.results)
+
+	def test_stray_int3_is_the_kernels(self):
+		run = report.Run(boot(['a', 'b'], ran('a') + start('b') + STRAY_INT3, 2))
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertIn('dom0 crashed', run.results['b'][1])
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+		self.assertEqual(run.stale_int3, [])
+
+	def test_stale_int3_after_damage_is_no_excuse(self):
+		body = ran('a') + start('b') + BAD_PAGE + STALE_INT3
+		run = report.Run(boot(['a', 'b'], body, 2))
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertIn('dom0 crashed', run.results['b'][1])
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+		self.assertEqual(run.stale_int3, [])
 
 	def test_pause_counts_every_started_test(self):
 		body = ran('a') + ran('b') + ['[    8.000000] XENTEST: pause before c']
