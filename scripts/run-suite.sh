@@ -85,12 +85,13 @@ while [ "$boots" -lt "${MAX_BOOTS:-40}" ]; do
 	# pause, those up to the one blamed for a crash otherwise.
 	started=$(python3 "$TOP/scripts/report.py" started "$log")
 	if [ "$started" -eq 0 ]; then
-		# dom0 crashed before its first test (seen once in some 100
-		# boots of the base, in its timer interrupt at 4 s): one more
-		# boot; report.py counts the crash in the dmesg pseudo-test.
-		if [ "$rc" -ne 0 ] && [ "${empty:-0}" -eq 0 ]; then
-			empty=1
-			echo "==> no test started in boot $boots: booting once more"
+		# dom0 crashed before its first test: QEMU's stale int3 as a
+		# static key flips in early boot (report.py; seen in about one
+		# boot in 20, at 3 to 4 s) or a kernel crash, which report.py
+		# counts in the dmesg pseudo-test.  Up to three more boots.
+		if [ "$rc" -ne 0 ] && [ "${empty:-0}" -lt 3 ]; then
+			empty=$((${empty:-0} + 1))
+			echo "==> no test started in boot $boots: booting again"
 			continue
 		fi
 		echo "no test started in boot $boots: not trying again"
