@@ -86,8 +86,8 @@ while [ "$boots" -lt "${MAX_BOOTS:-40}" ]; do
 	started=$(python3 "$TOP/scripts/report.py" started "$log")
 	if [ "$started" -eq 0 ]; then
 		# dom0 crashed before its first test: QEMU's stale int3 as a
-		# static key flips in early boot (report.py; 4 of some 200
-		# boots, at 3 to 4 s) or a kernel crash, which report.py
+		# static key flips in early boot (report.py; four times in
+		# some hundreds of boots, 3 to 4 s in) or a kernel crash, which report.py
 		# counts in the dmesg pseudo-test.  Up to three more boots.
 		if [ "$rc" -ne 0 ] && [ "${empty:-0}" -lt 3 ]; then
 			empty=$((${empty:-0} + 1))
