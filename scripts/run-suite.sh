@@ -87,8 +87,9 @@ while [ "$boots" -lt "${MAX_BOOTS:-40}" ]; do
 	if [ "$started" -eq 0 ]; then
 		# dom0 crashed before its first test: QEMU's stale int3 as a
 		# static key flips in early boot (report.py; four times in
-		# some hundreds of boots, 3 to 4 s in) or a kernel crash, which report.py
-		# counts in the dmesg pseudo-test.  Up to three more boots.
+		# some hundreds of boots, 3 to 4 s in), or a kernel crash,
+		# which report.py counts in the dmesg pseudo-test.  Up to
+		# three more boots.
 		if [ "$rc" -ne 0 ] && [ "${empty:-0}" -lt 3 ]; then
 			empty=$((${empty:-0} + 1))
 			echo "==> no test started in boot $boots: booting again"
