@@ -4,7 +4,7 @@
 
 S := scripts
 
-.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit memcheck soak kunit-kasan deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
+.PHONY: run test repeat bench bench-io twodomain qdisk debian nosplit memcheck soak kunit-kasan fuzz-mutants deb deb-debian-full compile-matrix bisect-check cut-points deps base series-apply series-export series-check \
 	dom0 stock selftests clean
 
 run:
@@ -59,6 +59,12 @@ memcheck:
 # (SEED=N replays one): scripts/soak.sh.
 soak:
 	$(S)/soak.sh
+
+# Does grant_fuzz find what the "Error paths" fixes removed?  Each
+# tests/fuzz-mutants/*.patch takes one back out of make run's dom0 kernel
+# (SEED, FUZZ_SECONDS): scripts/fuzz-mutants.sh.
+fuzz-mutants:
+	$(S)/fuzz-mutants.sh
 
 # The series' KUnit suites under KASAN in plain QEMU (no Xen: KASAN has
 # no PV support): scripts/kunit-kasan.sh.

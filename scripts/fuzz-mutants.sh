@@ -1,0 +1,67 @@
+#!/bin/bash
+# make fuzz-mutants: does grant_fuzz find the defects that the "Error
+# paths" fixes removed?  Each tests/fuzz-mutants/NAME.patch takes the key
+# lines of one fix back out of the series:
+#   zap-after-failed-unmap  patch 11: a zap after a failed unmap must not
+#                           get the page from find_special_page (Bad page
+#                           state, mapcount -1)
+#   mremap-refused-late     patch 2: mremap(MREMAP_FIXED) asks ->may_move
+#                           only in move_vma(), after mremap_to() has
+#                           unmapped the target (a destroyed mapping)
+# For each: a copy of build/src/dom0 with its objects (the build is
+# incremental: a minute or two), the patch, the kernel, and one boot that
+# runs grant_fuzz alone, for FUZZ_SECONDS (60) with SEED (the gate's) and fault
+# injection.  The fuzzer must fail; prints what it reported first and
+# when.  Results in build/mutant-NAME.  Needs make run's dom0 kernel
+# built.  Environment: MUTANTS (names, all by default), SEED,
+# FUZZ_SECONDS.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+
+seed=${SEED:-20261204}
+seconds=${FUZZ_SECONDS:-60}
+[ -f "$SRC_DOM0/arch/x86/boot/bzImage" ] ||
+	die "no dom0 kernel built in $SRC_DOM0 (make run)"
+"$S/build-selftests.sh"
+mutants=${MUTANTS:-$(for p in "$TOP"/tests/fuzz-mutants/*.patch; do basename "$p" .patch; done)}
+status=0
+for name in $mutants; do
+	src=$BUILD/src/mutant-$name
+	out=$BUILD/mutant-$name
+	stage "mutant $name: copy $SRC_DOM0 with its objects"
+	rm -rf "$src"
+	cp -a "$SRC_DOM0" "$src"
+	git -C "$src" apply "$TOP/tests/fuzz-mutants/$name.patch"
+	stage_done
+	stage "mutant $name: build"
+	make -C "$src" -s -j"$(nproc)" CC="ccache gcc" LOCALVERSION= bzImage modules
+	rm -rf "$out"
+	mkdir -p "$out/modules"
+	cp "$src/arch/x86/boot/bzImage" "$out/vmlinuz"
+	cp "$src/.config" "$out/config"
+	make -C "$src" -s LOCALVERSION= INSTALL_MOD_PATH="$out/modules" \
+		INSTALL_MOD_STRIP=1 modules_install
+	stage_done
+	rm -rf "$src"	# 2.5 GB
+	XENTEST_ARGS="xentest.only=*grant_fuzz GRANT_FUZZ_SEED=$seed GRANT_FUZZ_SECONDS=$seconds kunit.enable=0" \
+		MAX_BOOTS=1 "$S/run-suite.sh" "$out" >"$out.log" 2>&1 || true
+	log=$out/console.log
+	# The fuzzer's start, its first failure, dom0's first report.
+	begin=$(grep -a -m1 'XENTEST: run\|XENTEST: program .*grant_fuzz' "$log" |
+		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	found=$(grep -a -m1 -E '^# # FAIL: |are not back|not ok 1 grant_fuzz' "$log" || true)
+	report=$(grep -a -m1 -E 'BUG:|WARNING:|Oops|Bad rss-counter' "$log" || true)
+	at=$(printf '%s\n' "$report" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	echo "==> mutant $name (seed $seed, $seconds s, faults on):"
+	echo "    fuzzer: ${found:-nothing}"
+	echo "    dom0:   ${report:-no report}"
+	if [ -n "$at" ] && [ -n "$begin" ]; then
+		echo "    first report $(awk -v a="$at" -v b="$begin" 'BEGIN { printf "%.1f", a - b }') s into the run"
+	fi
+	if grep -aq '^ok 1 selftests: xen: grant_fuzz' "$log" && [ -z "$report" ]; then
+		echo "    NOT FOUND: grant_fuzz passed on a kernel without the fix"
+		status=1
+	fi
+done
+exit $status
