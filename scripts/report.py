@@ -11,9 +11,13 @@
   report.py started BOOT_LOG         count the harness tests a boot is done
                                      with: all it started, or after a crash
                                      those up to the one blamed for it
+  report.py crash BOOT_LOG           how a boot ended: stale-int3 (QEMU's,
+                                     below), before-init or other
   report.py stable KIND KIND...      compare the per-test outcomes of
                                      repeated runs (scripts/repeat.sh):
                                      fails if a test's outcome differs
+  report.py mutant KIND              did grant_fuzz find the defect of a
+                                     kernel built by fuzz-mutants.sh
   report.py failing EXPECTED         print the tests an expected-failures
                                      list names as failing or racy (not
                                      "dmesg"): tests/init runs each in a
@@ -125,6 +129,13 @@ USER = re.compile(r'^(#|ok |not ok |\(XEN\))')	# not dom0's kernel log
 INT3 = re.compile(r'Oops: int3')
 CODE = re.compile(r'Code: .*\b([0-9a-f]{2}) <[0-9a-f]{2}>')
 RIP = re.compile(r'RIP: \S+:(\S+)')
+# The first byte of what text patching writes over: a NOP (0f 1f ..,
+# 66 90), a jump (eb, e9) or a call (e8).
+PATCH_SITE = {'0f', '66', 'e8', 'e9', 'eb'}
+# What follows such an oops on its way to the panic: the same oops on
+# another CPU, the panic, and the WARN of the panic's IPI.
+AFTER_INT3 = re.compile(r'Oops: int3|Kernel panic - not syncing: Fatal '
+			r'exception|WARNING: CPU: \d+ PID: \d+ at kernel/smp\.c:')
 ENDINGS = {1: 'QEMU failed', 2: 'dom0 crashed', 3: 'Xen panicked',
 	   4: 'timeout or hang'}
 
@@ -156,6 +167,7 @@ class Run:
 		self.done = []		# per boot: harness tests it is done with
 		self.stale_int3 = []	# (boot, line index, site) of QEMU's
 					# crashes (INT3 above)
+		cut = {}		# test -> boots a stale int3 cut it short
 		start = 0
 		for i, line in enumerate(lines):
 			m = HOST.match(line)
@@ -164,7 +176,13 @@ class Run:
 				start = i + 1
 		planned = []
 		for n, (first, last, rc) in enumerate(self.boots, 1):
-			planned += self.parse_boot(first, last, rc, n)
+			planned += self.parse_boot(first, last, rc, n, cut)
+		# QEMU's by chance once; twice in one test is the test's.
+		for name, boots in cut.items():
+			if len(boots) > 1:
+				self.add(name, ('FAIL', 'dom0 crashed with a stale '
+					f'int3 in boots {boots[0]} and {boots[1]}, '
+					'both times during this test'))
 		self.planned = planned	# what tests/init selected, every boot
 		for name in planned:
 			self.results.setdefault(name, ('FAIL', 'no result'))
@@ -192,23 +210,36 @@ class Run:
 		return None
 
 	def stale_int3_crash(self, first, last):
-		"""The line of the boot's stale int3 oops (INT3 above) if that
-		oops is the boot's first report of damage, else None."""
+		"""The line of the boot's stale int3 oops (INT3 above), or None.
+		Only if it is the boot's first report (any report text before
+		it, even inside a test's output, is the kernel's), its own RIP:
+		line is followed by a Code: line whose byte before the trapping
+		address opens a patch site and is no int3, and every report
+		after it is one of AFTER_INT3."""
+		oops = None
 		for i in range(first, last):
 			line = self.lines[i]
-			if not BAD.search(line) or USER.match(line) or \
-			   LOCKDEP.search(line):
+			if not BAD.search(line) or LOCKDEP.search(line):
 				continue
-			if not INT3.search(line):
+			if oops is not None:
+				if USER.match(line) or not AFTER_INT3.search(line):
+					return None
+				continue
+			if USER.match(line) or not INT3.search(line):
 				return None
-			for code in self.lines[i + 1:min(i + 25, last)]:
-				m = CODE.search(code)
-				if m:
-					return i if m.group(1) != 'cc' else None
+			oops = i
+		if oops is None:
 			return None
-		return None
+		kernel = [j for j in range(oops + 1, min(oops + 12, last))
+			  if not self.lines[j].startswith('(XEN)')]
+		rip = next((n for n, j in enumerate(kernel)
+			    if RIP.search(self.lines[j])), None)
+		if rip is None or rip + 1 >= len(kernel):
+			return None
+		m = CODE.search(self.lines[kernel[rip + 1]])
+		return oops if m and m.group(1) in PATCH_SITE else None
 
-	def parse_boot(self, first, last, rc, boot):
+	def parse_boot(self, first, last, rc, boot, cut):
 		running = prog = diag = test = None	# test: the last one started
 		prog_tests = prog_failed = False
 		where = 'before /init'	# where kernel messages came from
@@ -286,6 +317,7 @@ class Run:
 		if stale is not None:
 			if running in runs:
 				self.done[-1] = runs.index(running)
+				cut.setdefault(running, []).append(boot)
 		elif rc != 0:
 			why = f'{ENDINGS.get(rc, f"exit {rc}")} (boot {boot})'
 			i, phase, culprit = chain or (None, None, None)
@@ -620,6 +652,21 @@ def started(log):
 	return 0
 
 
+def crash(log):
+	"""How one boot's log ended: "stale-int3" (QEMU's, INT3 above),
+	"before-init" (dom0 died before /init began) or "other"."""
+	with open(log, errors='replace') as f:
+		lines = unmix(line.rstrip('\n').replace('\r', '') for line in f)
+	run = Run(lines)
+	if run.stale_int3:
+		print('stale-int3')
+	elif not any('XENTEST: begin' in line for line in lines):
+		print('before-init')
+	else:
+		print('other')
+	return 0
+
+
 def stable(kinds):
 	"""Print each test whose outcome differs between the runs @kinds."""
 	runs = [load(kind)[1].results for kind in kinds]
@@ -647,6 +694,48 @@ def failing(path):
 	return 0
 
 
+FUZZ_START = re.compile(r'XENTEST: program \S*grant_fuzz$')
+FUZZ_FOUND = re.compile(r'^# # (FAIL: .*|.* not back: .*)')
+STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
+
+
+def mutant(kind):
+	"""scripts/fuzz-mutants.sh: did grant_fuzz's run in @kind find the
+	defect?  Found: a failure the fuzzer printed, or a kernel report
+	(report.py's, QEMU's stale int3 excepted) after the fuzzer started.
+	Exit 0 only then."""
+	_, run = load(kind)
+	start = next((i for i, l in enumerate(run.lines) if FUZZ_START.search(l)),
+		     None)
+	if start is None:
+		print('INCONCLUSIVE: grant_fuzz never started')
+		return 1
+	run.print_stale_int3(kind)
+	fuzzer = next((m.group(1) for m in map(FUZZ_FOUND.match,
+		       run.lines[start:]) if m), None)
+	kernel = next((i for i, _ in run.hits if i > start), None)
+	result = run.results.get('xen:grant_fuzz', ('', ''))
+	print(f'grant_fuzz: {fmt("xen:grant_fuzz", result)}')
+	print(f'fuzzer: {fuzzer or "nothing"}')
+	if kernel is None:
+		print('dom0: no report')
+	else:
+		print(f'dom0: {run.lines[kernel]}')
+		began = STAMP.match(run.lines[start])
+		came = STAMP.match(run.lines[kernel])
+		if began and came:
+			print(f'first report {float(came.group(1)) - float(began.group(1)):.1f}'
+			      ' s after the fuzzer started')
+	if fuzzer or kernel is not None:
+		return 0
+	if result[0] == 'PASS':
+		print('NOT FOUND: grant_fuzz passed and dom0 reported nothing')
+	else:
+		print('INCONCLUSIVE: grant_fuzz did not pass, but neither it nor '
+		      'dom0 said what it found')
+	return 1
+
+
 def main(argv):
 	if len(argv) == 3 and argv[1] == 'started':
 		return started(argv[2])
@@ -654,6 +743,10 @@ def main(argv):
 		return stable(argv[2:])
 	if len(argv) == 3 and argv[1] == 'failing':
 		return failing(argv[2])
+	if len(argv) == 3 and argv[1] == 'crash':
+		return crash(argv[2])
+	if len(argv) == 3 and argv[1] == 'mutant':
+		return mutant(argv[2])
 	if len(argv) == 3 and argv[1] == 'summarize':
 		return summarize(argv[2])
 	if len(argv) >= 4 and len(argv) % 2 == 0 and argv[1] == 'check':

@@ -85,15 +85,19 @@ while [ "$boots" -lt "${MAX_BOOTS:-40}" ]; do
 	# pause, those up to the one blamed for a crash otherwise.
 	started=$(python3 "$TOP/scripts/report.py" started "$log")
 	if [ "$started" -eq 0 ]; then
-		# dom0 crashed before its first test: QEMU's stale int3 as a
-		# static key flips in early boot (report.py; four times in
-		# some hundreds of boots, 3 to 4 s in), or a kernel crash,
-		# which report.py counts in the dmesg pseudo-test.  Up to
-		# three more boots.
-		if [ "$rc" -ne 0 ] && [ "${empty:-0}" -lt 3 ]; then
-			empty=$((${empty:-0} + 1))
-			echo "==> no test started in boot $boots: booting again"
-			continue
+		# dom0 crashed before its first test, or in the first: QEMU's
+		# stale int3 as a static key flips (report.py; four times in
+		# some hundreds of boots, most 3 to 4 s in) gets up to three
+		# more boots; any other crash one, which report.py counts in
+		# the dmesg pseudo-test or charges to the program.
+		if [ "$rc" -ne 0 ]; then
+			ended=$(python3 "$TOP/scripts/report.py" crash "$log")
+			tries=$([ "$ended" = stale-int3 ] && echo 3 || echo 1)
+			if [ "${empty:-0}" -lt "$tries" ]; then
+				empty=$((${empty:-0} + 1))
+				echo "==> no test done in boot $boots ($ended): booting again"
+				continue
+			fi
 		fi
 		echo "no test started in boot $boots: not trying again"
 		break

@@ -157,6 +157,48 @@ class Blame(unittest.TestCase):
 		self.assertEqual(counts['failed'], 0)
 		self.assertIn('boot 1 ended in QEMU\'s stale int3 at hrtimer_start_range_ns', out)
 
+	def test_stale_int3_twice_in_one_test_is_the_tests(self):
+		first = boot(['a', 'b'], ran('a') + start('b') + STALE_INT3, 2)
+		second = boot(['b'], start('b') + STALE_INT3, 2)
+		third = boot(['b'], ran('b'), 0)
+		run = report.Run(first + second + third)
+		self.assertEqual(run.results['b'][0], 'FAIL')
+		self.assertIn('stale int3 in boots 1 and 2', run.results['b'][1])
+
+	def test_stale_int3_excuses_only_its_own_crash(self):
+		# Another CPU's WARN in the middle of the oops: the kernel's.
+		oops = STALE_INT3[:3] + DEFERRED_WARN + STALE_INT3[3:]
+		run = report.Run(boot(['a', 'b'], ran('a') + start('b') + oops, 2))
+		self.assertEqual(run.stale_int3, [])
+		self.assertEqual(run.results['dmesg'][0], 'FAIL')
+		self.assertIn('dom0 crashed', run.results['b'][1])
+
+	def test_report_in_test_output_cancels_the_excuse(self):
+		cut = ['# # partial outp[    7.100000] BUG: Bad page state in process b  pfn:1']
+		run = report.Run(boot(['a', 'b'], ran('a') + start('b') + cut + STALE_INT3, 2))
+		self.assertEqual(run.stale_int3, [])
+		self.assertEqual(run.results['b'][0], 'FAIL')
+
+	def test_int3_outside_a_patch_site_is_the_kernels(self):
+		run = report.Run(boot(['a'], start('a') + int3_oops('48 89 <ef> 00'), 2))
+		self.assertEqual(run.stale_int3, [])
+		self.assertEqual(run.results['a'][0], 'FAIL')
+
+	def test_crash_says_how_a_boot_ended(self):
+		with tempfile.TemporaryDirectory() as d:
+			for name, lines, want in (
+					('stale', boot(['a'], start('a') + STALE_INT3, 2), 'stale-int3'),
+					('early', ['[    3.1] Kernel panic - not syncing: x',
+						   'XENTEST-HOST: boot 1 exit 2'], 'before-init'),
+					('other', boot(['a'], start('a') + CRASH, 2), 'other')):
+				log = os.path.join(d, name)
+				with open(log, 'w') as f:
+					f.write('\n'.join(lines) + '\n')
+				out = io.StringIO()
+				with contextlib.redirect_stdout(out):
+					report.crash(log)
+				self.assertEqual(out.getvalue().strip(), want)
+
 	def test_stale_int3_before_any_test(self):
 		first = STALE_INT3 + ['XENTEST-HOST: boot 1 exit 2']
 		run = report.Run(first + boot(['a'], ran('a'), 0))
