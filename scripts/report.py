@@ -717,6 +717,10 @@ def mutant(kind):
 	result = run.results.get('xen:grant_fuzz', ('', ''))
 	print(f'grant_fuzz: {fmt("xen:grant_fuzz", result)}')
 	print(f'fuzzer: {fuzzer or "nothing"}')
+	ran = next((l[4:] for l in run.lines[start:] if l.startswith('# # ran ')),
+		   None)
+	if ran:
+		print(f'fuzzer: {ran}')
 	if kernel is None:
 		print('dom0: no report')
 	else:
