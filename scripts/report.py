@@ -702,7 +702,8 @@ STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
 def mutant(kind):
 	"""scripts/fuzz-mutants.sh: did grant_fuzz's run in @kind find the
 	defect?  Found: a failure the fuzzer printed, or a kernel report
-	(report.py's, QEMU's stale int3 excepted) after the fuzzer started.
+	(report.py's but lockdep's and QEMU's stale int3) after the fuzzer
+	started.
 	Exit 0 only then."""
 	_, run = load(kind)
 	start = next((i for i, l in enumerate(run.lines) if FUZZ_START.search(l)),
@@ -713,7 +714,8 @@ def mutant(kind):
 	run.print_stale_int3(kind)
 	fuzzer = next((m.group(1) for m in map(FUZZ_FOUND.match,
 		       run.lines[start:]) if m), None)
-	kernel = next((i for i, _ in run.hits if i > start), None)
+	kernel = next((i for i, _ in run.hits if i > start and
+		       not LOCKDEP.search(run.lines[i])), None)
 	result = run.results.get('xen:grant_fuzz', ('', ''))
 	print(f'grant_fuzz: {fmt("xen:grant_fuzz", result)}')
 	print(f'fuzzer: {fuzzer or "nothing"}')
