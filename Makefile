@@ -60,9 +60,10 @@ memcheck:
 soak:
 	$(S)/soak.sh
 
-# Does grant_fuzz find what the "Error paths" fixes removed?  Each
-# tests/fuzz-mutants/*.patch takes one back out of make run's dom0 kernel
-# (SEED, FUZZ_SECONDS): scripts/fuzz-mutants.sh.
+# Does grant_fuzz find the base's teardown bugs, and what the "Error
+# paths" fixes removed?  Each tests/fuzz-mutants/*.patch takes one back
+# out of make run's dom0 kernel (SEED, FUZZ_SECONDS, MUTANTS):
+# scripts/fuzz-mutants.sh.
 fuzz-mutants:
 	$(S)/fuzz-mutants.sh
 
