@@ -16,8 +16,9 @@
   report.py stable KIND KIND...      compare the per-test outcomes of
                                      repeated runs (scripts/repeat.sh):
                                      fails if a test's outcome differs
-  report.py mutant KIND              did grant_fuzz find the defect of a
-                                     kernel built by fuzz-mutants.sh
+  report.py mutant KIND REGEX        did grant_fuzz find the defect (what
+                                     it or dom0 reported first matches
+                                     REGEX) on a fuzz-mutants.sh kernel
   report.py failing EXPECTED         print the tests an expected-failures
                                      list names as failing or racy (not
                                      "dmesg"): tests/init runs each in a
@@ -180,9 +181,10 @@ class Run:
 		# QEMU's by chance once; twice in one test is the test's.
 		for name, boots in cut.items():
 			if len(boots) > 1:
-				self.add(name, ('FAIL', 'dom0 crashed with a stale '
-					f'int3 in boots {boots[0]} and {boots[1]}, '
-					'both times during this test'))
+				# "no result": its listed failure is not seen.
+				self.add(name, ('FAIL', 'no result: a stale int3 '
+					f'cut it short in boots {boots[0]} and '
+					f'{boots[1]}'))
 		self.planned = planned	# what tests/init selected, every boot
 		for name in planned:
 			self.results.setdefault(name, ('FAIL', 'no result'))
@@ -699,11 +701,11 @@ FUZZ_FOUND = re.compile(r'^# # (FAIL: .*|.* not back: .*)')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
 
 
-def mutant(kind):
+def mutant(kind, expect):
 	"""scripts/fuzz-mutants.sh: did grant_fuzz's run in @kind find the
 	defect?  Found: a failure the fuzzer printed, or a kernel report
 	(report.py's but lockdep's and QEMU's stale int3) after the fuzzer
-	started.
+	started, in the boot it started in, that the regex @expect finds.
 	Exit 0 only then."""
 	_, run = load(kind)
 	start = next((i for i, l in enumerate(run.lines) if FUZZ_START.search(l)),
@@ -711,15 +713,16 @@ def mutant(kind):
 	if start is None:
 		print('INCONCLUSIVE: grant_fuzz never started')
 		return 1
+	end = next(last for first, last, _ in run.boots if first <= start < last)
 	run.print_stale_int3(kind)
 	fuzzer = next((m.group(1) for m in map(FUZZ_FOUND.match,
-		       run.lines[start:]) if m), None)
-	kernel = next((i for i, _ in run.hits if i > start and
+		       run.lines[start:end]) if m), None)
+	kernel = next((i for i, _ in run.hits if start < i < end and
 		       not LOCKDEP.search(run.lines[i])), None)
 	result = run.results.get('xen:grant_fuzz', ('', ''))
 	print(f'grant_fuzz: {fmt("xen:grant_fuzz", result)}')
 	print(f'fuzzer: {fuzzer or "nothing"}')
-	ran = next((l[4:] for l in run.lines[start:] if l.startswith('# # ran ')),
+	ran = next((l[4:] for l in run.lines[start:end] if l.startswith('# # ran ')),
 		   None)
 	if ran:
 		print(f'fuzzer: {ran}')
@@ -732,9 +735,13 @@ def mutant(kind):
 		if began and came:
 			print(f'first report {float(came.group(1)) - float(began.group(1)):.1f}'
 			      ' s after the fuzzer started')
-	if fuzzer or kernel is not None:
+	found = [f for f in (fuzzer, kernel is not None and run.lines[kernel])
+		 if f and re.search(expect, f)]
+	if found:
 		return 0
-	if result[0] == 'PASS':
+	if fuzzer or kernel is not None:
+		print(f'NOT THE DEFECT: what came first does not match "{expect}"')
+	elif result[0] == 'PASS':
 		print('NOT FOUND: grant_fuzz passed and dom0 reported nothing')
 	else:
 		print('INCONCLUSIVE: grant_fuzz did not pass, but neither it nor '
@@ -751,8 +758,8 @@ def main(argv):
 		return failing(argv[2])
 	if len(argv) == 3 and argv[1] == 'crash':
 		return crash(argv[2])
-	if len(argv) == 3 and argv[1] == 'mutant':
-		return mutant(argv[2])
+	if len(argv) == 4 and argv[1] == 'mutant':
+		return mutant(argv[2], argv[3])
 	if len(argv) == 3 and argv[1] == 'summarize':
 		return summarize(argv[2])
 	if len(argv) >= 4 and len(argv) % 2 == 0 and argv[1] == 'check':
