@@ -32,26 +32,35 @@ mutants=${MUTANTS:-$(for p in "$TOP"/tests/fuzz-mutants/*.patch; do basename "$p
 src=
 trap 'rm -rf "$src"' EXIT	# a copy is 2.5 GB
 status=0
+
+# fuzz_and_judge DIR TITLE REGEX [NAME=VALUE...]: grant_fuzz alone in a
+# boot of DIR's kernel (up to three more if dom0 crashes before it
+# starts: QEMU's stale int3 in early boot), judged by report.py mutant.
+fuzz_and_judge() {
+	local out=$1 title=$2 expect=$3 verdict
+	shift 3
+	XENTEST_ARGS="xentest.only=*grant_fuzz GRANT_FUZZ_SEED=$seed GRANT_FUZZ_SECONDS=$seconds kunit.enable=0 $*" \
+		TIMEOUT=$((seconds + 600)) MAX_BOOTS=4 \
+		"$S/run-suite.sh" "$out" >"$out.log" 2>&1 || true
+	echo "==> $title (seed $seed, $seconds s; $out.log):"
+	if ! verdict=$(python3 "$S/report.py" mutant "$out" "$expect"); then
+		status=1
+	fi
+	printf '%s\n' "$verdict" | sed 's/^/    /'
+}
+
 # The base first: the known teardown bugs (a WARN in
-# __unmap_grant_pages_done(), Bad page state).  The operations that lose
-# a mapping there and that the series refuses or keeps (mprotect,
-# mremap, MADV_DONTNEED and DOFORK, clear_refs) are left out, or the
-# fuzzer would stop at the first of them (the gate seed: mprotect, step
-# 26).
+# __unmap_grant_pages_done(), Bad page state), without fault injection
+# (it has none).  The operations that lose a mapping there and that the
+# series refuses or keeps (mprotect, mremap, MADV_DONTNEED and DOFORK,
+# clear_refs) are left out, or the fuzzer would stop at the first of
+# them.
 if [ -z "${MUTANTS:-}" ]; then
 	[ -f "$BUILD/stock/vmlinuz" ] || die "no $BUILD/stock/vmlinuz (make test builds it)"
 	skip=mprotect+mremap-grow+mremap-shrink+mremap-fixed-anon+mremap-fixed-map
 	skip=$skip+mremap-dontunmap+madv-dontneed+madv-dofork+clear-refs
-	KERNEL=$BUILD/stock/vmlinuz \
-		XENTEST_ARGS="xentest.only=*grant_fuzz GRANT_FUZZ_SEED=$seed GRANT_FUZZ_SECONDS=$seconds GRANT_FUZZ_SKIP=$skip kunit.enable=0" \
-		TIMEOUT=$((seconds + 600)) MAX_BOOTS=4 \
-		"$S/run-suite.sh" "$BUILD/stock-fuzz" >"$BUILD/stock-fuzz.log" 2>&1 || true
-	echo "==> the base (seed $seed, $seconds s, no faults: it has none; $BUILD/stock-fuzz.log):"
-	if ! verdict=$(python3 "$S/report.py" mutant "$BUILD/stock-fuzz" \
-			'__unmap_grant_pages_done|Bad page state'); then
-		status=1
-	fi
-	printf '%s\n' "$verdict" | sed 's/^/    /'
+	KERNEL=$BUILD/stock/vmlinuz fuzz_and_judge "$BUILD/stock-fuzz" "the base" \
+		'__unmap_grant_pages_done|Bad page state' "GRANT_FUZZ_SKIP=$skip"
 fi
 for name in $mutants; do
 	src=$BUILD/src/mutant-$name
@@ -71,16 +80,7 @@ for name in $mutants; do
 		INSTALL_MOD_STRIP=1 modules_install
 	stage_done
 	rm -rf "$src"
-	# Up to three more boots if dom0 crashes before the fuzzer starts
-	# (run-suite.sh: QEMU's stale int3 in early boot).
-	XENTEST_ARGS="xentest.only=*grant_fuzz GRANT_FUZZ_SEED=$seed GRANT_FUZZ_SECONDS=$seconds kunit.enable=0" \
-		TIMEOUT=$((seconds + 600)) MAX_BOOTS=4 \
-		"$S/run-suite.sh" "$out" >"$out.log" 2>&1 || true
-	echo "==> mutant $name (seed $seed, $seconds s, faults on; $out.log):"
-	if ! verdict=$(python3 "$S/report.py" mutant "$out" \
-			"$(cat "$TOP/tests/fuzz-mutants/$name.expect")"); then
-		status=1
-	fi
-	printf '%s\n' "$verdict" | sed 's/^/    /'
+	fuzz_and_judge "$out" "mutant $name, faults on" \
+		"$(cat "$TOP/tests/fuzz-mutants/$name.expect")"
 done
 exit $status

@@ -645,11 +645,15 @@ def check(pairs):
 	return 1 if total['failed'] else 0
 
 
+def boot_run(log):
+	"""The Run of one boot's log (run-suite.sh's DIR/boot-N.log)."""
+	with open(log, errors='replace') as f:
+		return Run(unmix(line.rstrip('\n').replace('\r', '') for line in f))
+
+
 def started(log):
 	"""How many harness tests one boot's log is done with."""
-	with open(log, errors='replace') as f:
-		lines = unmix(line.rstrip('\n').replace('\r', '') for line in f)
-	run = Run(lines)
+	run = boot_run(log)
 	print(run.done[-1] if run.done else 0)
 	return 0
 
@@ -657,12 +661,10 @@ def started(log):
 def crash(log):
 	"""How one boot's log ended: "stale-int3" (QEMU's, INT3 above),
 	"before-init" (dom0 died before /init began) or "other"."""
-	with open(log, errors='replace') as f:
-		lines = unmix(line.rstrip('\n').replace('\r', '') for line in f)
-	run = Run(lines)
+	run = boot_run(log)
 	if run.stale_int3:
 		print('stale-int3')
-	elif not any('XENTEST: begin' in line for line in lines):
+	elif not any('XENTEST: begin' in line for line in run.lines):
 		print('before-init')
 	else:
 		print('other')
