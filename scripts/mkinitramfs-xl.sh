@@ -2,8 +2,9 @@
 # Build the initramfs of the two-domain tests: scripts/mkinitramfs-xl.sh DIR
 # Writes DIR/initramfs.gz: scripts/mkinitramfs.sh's initramfs (busybox,
 # tests/init) with the twodomain collection as its only kselftests
-# (tests/twodomain/twodomain.c, then backends.c and clients.c; iobench.c
-# for the benchmark) and, appended as a second cpio archive (Linux unpacks them
+# (tests/twodomain/twodomain.c, then backends.c, clients.c and fuzz.c,
+# which runs the selftests' grant_fuzz from $BUILD/selftests on a domU's
+# grants; iobench.c for the benchmark) and, appended as a second cpio archive (Linux unpacks them
 # in turn), Xen's toolstack from Debian 12's own packages (xen-utils-4.17,
 # xenstore-utils, their libraries; fetched with apt-get download into
 # $BUILD/xl, never installed), the setup script tests/init runs first
@@ -61,11 +62,15 @@ mkdir -p "$tests/twodomain"
 cp "$ksft/run_kselftest.sh" "$tests/"
 cp -r "$ksft/kselftest" "$tests/"
 cp "$ksft/kselftest_harness.h" "$ksft/kselftest.h" "$tmp/"
-progs=(twodomain backends clients iobench)
-collections=(twodomain backends clients)
+progs=(twodomain backends clients fuzz iobench)
+collections=(twodomain backends clients fuzz)
 if [ "${QDISK:-}" = 1 ]; then
 	progs=(qdisk iobench)
 	collections=(qdisk)
+else
+	fuzzer=$BUILD/selftests/xen/grant_fuzz
+	[ -x "$fuzzer" ] || die "no $fuzzer (scripts/build-selftests.sh)"
+	cp "$fuzzer" "$tests/twodomain/"
 fi
 for prog in "${progs[@]}"; do
 	gcc -Wall -Werror -O2 -I"$tmp" -o "$tests/twodomain/$prog" \

@@ -27,6 +27,7 @@ if [ -z "${NO_BUILD:-}" ]; then
 	"$S/base.sh"
 	"$S/series.sh" apply
 	"$S/build-kernel.sh" dom0	# the domUs' kernel, whatever dom0 runs
+	"$S/build-selftests.sh"		# grant_fuzz, for tests/twodomain/fuzz.c
 fi
 boot=run-twodomain-boot.sh name=twodomain
 [ "${QDISK:-}" != 1 ] || boot=run-qdisk.sh name=qdisk

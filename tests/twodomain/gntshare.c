@@ -17,6 +17,13 @@
  *                                        the tail of its output
  *   data/gnttest/result  "N ok ..." or "N bad ...", for command N
  * With 0 pages nothing is granted and only "sh" makes sense.
+ *
+ * gntshare --churn N grants N pages at a time for grant_fuzz's --foreign
+ * maps (tests/twodomain/fuzz.c), in rounds: it grants, fills each page as
+ * grant_fuzz.c's struct foreign_header and foreign_byte() say, publishes
+ * the refs in data/gnttest/churn ("REF REF ...") and the round's number
+ * in data/gnttest/churn-rounds, waits 100 to 500 ms and ends the grants
+ * (gntalloc defers those dom0 still maps), then begins the next round.
  * After "free" the result says how many times this kernel logged that a
  * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
  * "still pending"): dom0 must have let go of every page.
@@ -147,6 +154,83 @@ static void run_sh(unsigned int n, const char *cmdline, char *result,
 		 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
 }
 
+/* grant_fuzz.c's, which checks them: a page says which grant it is. */
+#define FOREIGN_MAGIC	0x31465a47
+
+static unsigned char foreign_byte(uint32_t ref, uint32_t gen, size_t i)
+{
+	return (unsigned char)(ref * 13 + gen * 7 + i);
+}
+
+static void fill_foreign(unsigned char *p, uint32_t ref, uint32_t gen)
+{
+	const uint32_t header[] = { FOREIGN_MAGIC, ref, gen };
+	size_t i;
+
+	memcpy(p, header, sizeof(header));
+	for (i = sizeof(header); i < PAGE; i++)
+		p[i] = foreign_byte(ref, gen, i);
+}
+
+static int churn(unsigned int pages)
+{
+	struct ioctl_gntalloc_alloc_gref *op;
+	struct ioctl_gntalloc_dealloc_gref del;
+	struct timespec hold = { 0 };
+	char *refs, num[16];
+	unsigned char *data;
+	unsigned int i, len;
+	uint32_t gen;
+	int fd;
+
+	op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
+	refs = calloc(pages, 12);
+	if (!op || !refs)
+		return 1;
+	srand(getpid());
+	for (gen = 1; ; gen++) {
+		fd = open("/dev/xen/gntalloc", O_RDWR);
+		if (fd < 0) {
+			printf("gntshare: /dev/xen/gntalloc: %m\n");
+			return 1;
+		}
+		op->domid = 0;
+		op->flags = GNTALLOC_FLAG_WRITABLE;
+		op->count = pages;
+		if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
+			printf("gntshare: churn round %u: IOCTL_GNTALLOC_ALLOC_GREF: %m\n",
+			       gen);
+			return 1;
+		}
+		data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, fd, op->index);
+		if (data == MAP_FAILED) {
+			printf("gntshare: churn round %u: mmap: %m\n", gen);
+			return 1;
+		}
+		for (i = 0, len = 0; i < pages; i++) {
+			fill_foreign(data + i * PAGE, op->gref_ids[i], gen);
+			len += sprintf(refs + len, "%s%u", i ? " " : "",
+				       op->gref_ids[i]);
+		}
+		snprintf(num, sizeof(num), "%u", gen);
+		if (!put("churn", refs) || !put("churn-rounds", num))
+			return 1;
+		if (gen % 50 == 1)
+			printf("gntshare: churn round %u: refs %s\n", gen, refs);
+		hold.tv_nsec = (100 + rand() % 400) * 1000 * 1000L;
+		nanosleep(&hold, NULL);
+		munmap(data, pages * PAGE);
+		del.index = op->index;
+		del.count = pages;
+		if (ioctl(fd, IOCTL_GNTALLOC_DEALLOC_GREF, &del)) {
+			printf("gntshare: churn round %u: dealloc: %m\n", gen);
+			return 1;
+		}
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int pages = argc > 1 ? atoi(argv[1]) : 8;
@@ -164,6 +248,8 @@ int main(int argc, char **argv)
 		printf("gntshare: xs_open: %m\n");
 		return 1;
 	}
+	if (argc > 2 && !strcmp(argv[1], "--churn"))
+		return churn(atoi(argv[2]));
 	if (!pages) {
 		if (!put("result", "0 ok ready"))
 			return 1;

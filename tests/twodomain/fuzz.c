@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * grant_fuzz on a real domU's grants (issue 20, item 3): the domU grants
+ * pages to dom0 in rounds (gntshare --churn: each round ends the last
+ * round's grants, which gntalloc defers while dom0 maps them, and makes
+ * new ones), a relay here copies each round's refs from its xenstore node
+ * into the file grant_fuzz's --foreign reads, and halfway through the run
+ * the domU is destroyed while grant_fuzz maps its grants.
+ *
+ * grant_fuzz checks every page it maps of the domU (which grant it is, and
+ * that it stays so while mapped) and the refusal of maps of ended refs and
+ * of the dead domain, then its own end accounting (Xen's active grant
+ * entries, the grant PTE records, gntdev's held pages, dom0's memory).
+ * With --foreign those end checks count only what a leak changes: the
+ * domU's death takes its table, and the toolstack's maps of its rings,
+ * along.  So this test checks the exact figures once the domain is gone:
+ * Xen's active grant entries, dom0's MemTotal, gntdev's held pages and
+ * the grant PTE records as they were before the domU.  It also checks
+ * that grant_fuzz ran on the domU's grants: maps that succeeded, across
+ * rounds of grants, and maps refused.
+ *
+ * Skipped on a kernel without gntdev's held_pages (the Debian base), as
+ * grant_fuzz's gate is in the suite: the base loses grant mappings to
+ * operations the fuzzer makes (make fuzz-mutants runs it there).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "kselftest_harness.h"
+#include "domu.h"
+#include "io.h"
+
+#define DOMU_CHURN	"gnttest-churn"
+#define CHURN_CFG	"/etc/xen/" DOMU_CHURN ".cfg"
+#define CHURN_PAGES	32
+#define CHURN_REFS	RUN_DIR "churn-refs"
+#define FUZZ_OUT	"/tmp/grant_fuzz-foreign.out"
+#define FUZZ_SEED	"20261206"
+#define FUZZ_SECONDS	"40"
+#define DESTROY_AFTER	20	/* seconds into the fuzzer's run */
+
+/* Copy domain @domid's churn refs into CHURN_REFS as they change. */
+static void relay(unsigned int domid)
+{
+	char path[96], *val, *last = NULL;
+	struct xs_handle *xs = xs_open(0);
+	unsigned int len;
+	FILE *f;
+
+	if (!xs)
+		_exit(1);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/gnttest/churn",
+		 domid);
+	for (;;) {
+		val = xs_read(xs, XBT_NULL, path, &len);
+		if (val && (!last || strcmp(val, last))) {
+			f = fopen(CHURN_REFS ".new", "w");
+			if (f) {
+				fputs(val, f);
+				if (!fclose(f))
+					rename(CHURN_REFS ".new", CHURN_REFS);
+			}
+			free(last);
+			last = val;
+		} else {
+			free(val);
+		}
+		usleep(20 * 1000);
+	}
+}
+
+/* The grant PTE records' count (debugfs), or -1. */
+static long records(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/sys/kernel/debug/xen/grant_ptes", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "recorded %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static long churn_rounds(unsigned int domid)
+{
+	char out[64];
+
+	if (runf(out, sizeof(out),
+		 "xenstore-read /local/domain/%u/data/gnttest/churn-rounds 2>&1",
+		 domid))
+		return -1;
+	return atol(out);
+}
+
+/* grant_fuzz's output, as this test's. */
+static void print_output(void)
+{
+	char line[512];
+	FILE *f = fopen(FUZZ_OUT, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("# grant_fuzz: %s", line);
+	fclose(f);
+}
+
+/* "foreign-map ATTEMPTED SUCCEEDED REFUSED ..." of grant_fuzz's table. */
+static int foreign_map_counts(long *ok, long *refused)
+{
+	char line[512];
+	long tried;
+	FILE *f = fopen(FUZZ_OUT, "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "# foreign-map %ld %ld %ld", &tried, ok,
+			   refused) == 3)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+FIXTURE(fuzz)
+{
+	struct domu d;
+	pid_t relay, fuzzer;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	self->d.domid = 0;
+	self->relay = self->fuzzer = 0;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	char out[256];
+
+	if (self->fuzzer > 0) {
+		kill(self->fuzzer, SIGKILL);
+		waitpid(self->fuzzer, NULL, 0);
+	}
+	if (self->relay > 0) {
+		kill(self->relay, SIGKILL);
+		waitpid(self->relay, NULL, 0);
+	}
+	if (self->d.domid) {
+		runf(out, sizeof(out), XL " destroy " DOMU_CHURN " 2>&1");
+		domain_gone(self->d.domid, 60, out, sizeof(out));
+	}
+}
+
+TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
+{
+	char out[1024], exe[PATH_MAX], *dir;
+	long total, mem, held, recorded, rounds, ok = -1, refused = -1;
+	int status, i;
+	bool gone;
+	FILE *f;
+
+	held = gntdev_held_pages();
+	if (held < 0)
+		SKIP(return, "no held_pages in xen_gntdev (the base): grant_fuzz does not run here");
+	ASSERT_GT(readlink("/proc/self/exe", exe, sizeof(exe) - 1), 0);
+	exe[sizeof(exe) - 1] = '\0';
+	dir = strrchr(exe, '/');
+	ASSERT_NE(dir, NULL);
+	strcpy(dir + 1, "grant_fuzz");
+	ASSERT_EQ(access(exe, X_OK), 0) TH_LOG("no %s", exe);
+
+	/* An earlier collection's domU would move the counts. */
+	if (!io_domu_find(&self->d, 0)) {
+		runf(out, sizeof(out), XL " destroy " DOMU_IO " 2>&1");
+		ASSERT_TRUE(domain_gone(self->d.domid, 60, out, sizeof(out)))
+			TH_LOG("d%u is still there: %s", self->d.domid, out);
+		self->d.domid = 0;
+	}
+	ASSERT_EQ(baseline_save(RUN_DIR "fuzz-baseline", &total), 0);
+	ASSERT_EQ(baseline_read(RUN_DIR "fuzz-baseline", &total, &mem), 0);
+	recorded = records();
+	ASSERT_GE(recorded, 0) TH_LOG("no recorded in /sys/kernel/debug/xen/grant_ptes");
+
+	f = fopen(CHURN_CFG, "w");
+	ASSERT_NE(f, NULL);
+	fprintf(f, "name = \"%s\"\n"
+		"type = \"pv\"\n"
+		"kernel = \"/domu/vmlinuz\"\n"
+		"ramdisk = \"/domu/initramfs.gz\"\n"
+		"extra = \"console=hvc0 kunit.enable=0 gnttest.pages=0 gnttest.churn=%u\"\n"
+		"memory = 128\n"
+		"vcpus = 1\n"
+		"on_crash = \"preserve\"\n", DOMU_CHURN, CHURN_PAGES);
+	fclose(f);
+	ASSERT_EQ(runf(out, sizeof(out), XL " create " CHURN_CFG " 2>&1"), 0)
+		TH_LOG("xl create: %s", out);
+	ASSERT_EQ(domu_wait(&self->d, DOMU_CHURN, 120), 0)
+		TH_LOG("%s did not come up", DOMU_CHURN);
+	for (i = 0; i < 60 && churn_rounds(self->d.domid) < 2; i++)
+		usleep(500 * 1000);
+	ASSERT_GE(churn_rounds(self->d.domid), 2)
+		TH_LOG("d%u granted no rounds", self->d.domid);
+
+	unlink(CHURN_REFS);
+	self->relay = fork();
+	ASSERT_GE(self->relay, 0);
+	if (!self->relay)
+		relay(self->d.domid);
+	for (i = 0; i < 50 && access(CHURN_REFS, F_OK); i++)
+		usleep(100 * 1000);
+	ASSERT_EQ(access(CHURN_REFS, F_OK), 0) TH_LOG("the relay wrote no refs");
+
+	snprintf(out, sizeof(out), "%u:" CHURN_REFS, self->d.domid);
+	self->fuzzer = fork();
+	ASSERT_GE(self->fuzzer, 0);
+	if (!self->fuzzer) {
+		int fd = open(FUZZ_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execl(exe, "grant_fuzz", "--seed", FUZZ_SEED, "--seconds",
+		      FUZZ_SECONDS, "--foreign", out, (char *)NULL);
+		_exit(127);
+	}
+	TH_LOG("grant_fuzz (pid %d) on d%u's grants; %s is d%u, round %ld",
+	       self->fuzzer, self->d.domid, DOMU_CHURN, self->d.domid,
+	       churn_rounds(self->d.domid));
+
+	sleep(DESTROY_AFTER);
+	rounds = churn_rounds(self->d.domid);
+	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_CHURN " 2>&1"), 0)
+		TH_LOG("xl destroy: %s", out);
+	/* A domain whose grants dom0 maps lingers, dying, until they go. */
+	gone = domain_gone(self->d.domid, 1, out, sizeof(out));
+	TH_LOG("destroyed d%u at round %ld, %d s into the run: %s",
+	       self->d.domid,
+	       rounds, DESTROY_AFTER,
+	       gone ? "gone at once" : "still in Xen, its grants mapped");
+	kill(self->relay, SIGKILL);
+	waitpid(self->relay, NULL, 0);
+	self->relay = 0;
+
+	ASSERT_EQ(waitpid(self->fuzzer, &status, 0), self->fuzzer);
+	self->fuzzer = 0;
+	print_output();
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("grant_fuzz: status %#x (" FUZZ_OUT ")", status);
+	ASSERT_EQ(foreign_map_counts(&ok, &refused), 0)
+		TH_LOG("no foreign-map line in grant_fuzz's table");
+	TH_LOG("d%u: %ld rounds of %u grants; grant_fuzz mapped runs of them %ld times, was refused %ld times",
+	       self->d.domid, rounds, CHURN_PAGES, ok, refused);
+	EXPECT_GE(rounds, 10);
+	EXPECT_GE(ok, 100) TH_LOG("too few maps of d%u's grants", self->d.domid);
+	/* Ended refs, and every map after the destroy. */
+	EXPECT_GE(refused, 10) TH_LOG("too few refused maps");
+
+	EXPECT_TRUE(domain_gone(self->d.domid, 60, out, sizeof(out)))
+		TH_LOG("d%u is still there 60 s after grant_fuzz ended: %s",
+		       self->d.domid, out);
+	self->d.domid = 0;
+	EXPECT_EQ(domu_log_trouble(DOMU_CHURN), 0);
+	EXPECT_HELD_PAGES(held);
+	EXPECT_EQ(records(), recorded) TH_LOG("grant PTE records: %ld, %ld before the domU",
+					      records(), recorded);
+	EXPECT_BASELINE(RUN_DIR "fuzz-baseline");
+}
+
+TEST_HARNESS_MAIN
