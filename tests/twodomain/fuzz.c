@@ -11,6 +11,13 @@
  * that it stays so while mapped) and the refusal of maps of ended refs and
  * of the dead domain, then its own end accounting (Xen's active grant
  * entries, the grant PTE records, gntdev's held pages, dom0's memory).
+ * grant_fuzz runs without its own fault injection: an injected failure
+ * of an owner's unmap keeps a grant for good, and a grant of the domU
+ * kept so would keep the dead domain in Xen for the life of dom0.  This
+ * test holds back EAGAIN_PERCENT % of every grant op with
+ * fail_grant_eagain instead, so that the maps of the domU's grants go
+ * through the retries of paged-out frames, as a real domU's may.
+ *
  * With --foreign those end checks count only what a leak changes: the
  * domU's death takes its table, and the toolstack's maps of its rings,
  * along.  So this test checks the exact figures once the domain is gone:
@@ -48,6 +55,7 @@
 #define FUZZ_SEED	"20261206"
 #define FUZZ_SECONDS	"40"
 #define DESTROY_AFTER	20	/* seconds into the fuzzer's run */
+#define EAGAIN_PERCENT	20
 
 /* Copy domain @domid's churn refs into CHURN_REFS as they change. */
 static void relay(unsigned int domid)
@@ -153,6 +161,7 @@ FIXTURE_TEARDOWN(fuzz)
 {
 	char out[256];
 
+	inject_stop();
 	if (self->fuzzer > 0) {
 		kill(self->fuzzer, SIGKILL);
 		waitpid(self->fuzzer, NULL, 0);
@@ -170,9 +179,10 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 {
 	char out[1024], exe[PATH_MAX], *dir;
-	long total, mem, held, recorded, rounds, ok = -1, refused = -1;
+	long total, mem, held, recorded, rounds, holdbacks;
+	long ok = -1, refused = -1;
+	struct grants idle, g;
 	int status, i;
-	bool gone;
 	FILE *f;
 
 	held = gntdev_held_pages();
@@ -216,6 +226,9 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 		usleep(500 * 1000);
 	ASSERT_GE(churn_rounds(self->d.domid), 2)
 		TH_LOG("d%u granted no rounds", self->d.domid);
+	/* Its console and xenstore rings, which the toolstack maps. */
+	ASSERT_EQ(read_grants_settled(&self->d, &idle), 0);
+	ASSERT_TRUE(can_inject()) TH_LOG("no fail_grant_eagain");
 
 	unlink(CHURN_REFS);
 	self->relay = fork();
@@ -227,12 +240,14 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	ASSERT_EQ(access(CHURN_REFS, F_OK), 0) TH_LOG("the relay wrote no refs");
 
 	snprintf(out, sizeof(out), "%u:" CHURN_REFS, self->d.domid);
+	ASSERT_EQ(inject(EAGAIN_PERCENT, NULL, NULL), 0);
 	self->fuzzer = fork();
 	ASSERT_GE(self->fuzzer, 0);
 	if (!self->fuzzer) {
 		int fd = open(FUZZ_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
+		    setenv("GRANT_FUZZ_FAULTS", "0", 1))
 			_exit(127);
 		execl(exe, "grant_fuzz", "--seed", FUZZ_SEED, "--seconds",
 		      FUZZ_SECONDS, "--foreign", out, (char *)NULL);
@@ -243,32 +258,40 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	       churn_rounds(self->d.domid));
 
 	sleep(DESTROY_AFTER);
+	/* Destroy it while grant_fuzz maps some of its grants. */
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(read_grants(&self->d, &g), 0);
+		if (g.domu > idle.domu)
+			break;
+		usleep(100 * 1000);
+	}
 	rounds = churn_rounds(self->d.domid);
 	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_CHURN " 2>&1"), 0)
 		TH_LOG("xl destroy: %s", out);
-	/* A domain whose grants dom0 maps lingers, dying, until they go. */
-	gone = domain_gone(self->d.domid, 1, out, sizeof(out));
-	TH_LOG("destroyed d%u at round %ld, %d s into the run: %s",
-	       self->d.domid,
-	       rounds, DESTROY_AFTER,
-	       gone ? "gone at once" : "still in Xen, its grants mapped");
+	TH_LOG("destroyed d%u at round %ld, %d s into the run, with %ld entries of its table active (%ld idle)",
+	       self->d.domid, rounds, DESTROY_AFTER + i / 10, g.domu,
+	       idle.domu);
+	EXPECT_GT(g.domu, idle.domu) TH_LOG("grant_fuzz mapped none of d%u's grants in 10 s",
+					    self->d.domid);
 	kill(self->relay, SIGKILL);
 	waitpid(self->relay, NULL, 0);
 	self->relay = 0;
 
 	ASSERT_EQ(waitpid(self->fuzzer, &status, 0), self->fuzzer);
 	self->fuzzer = 0;
+	holdbacks = inject_stop();
 	print_output();
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("grant_fuzz: status %#x (" FUZZ_OUT ")", status);
 	ASSERT_EQ(foreign_map_counts(&ok, &refused), 0)
 		TH_LOG("no foreign-map line in grant_fuzz's table");
-	TH_LOG("d%u: %ld rounds of %u grants; grant_fuzz mapped runs of them %ld times, was refused %ld times",
-	       self->d.domid, rounds, CHURN_PAGES, ok, refused);
+	TH_LOG("d%u: %ld rounds of %u grants; grant_fuzz mapped runs of them %ld times, was refused %ld times; %ld grant ops held back",
+	       self->d.domid, rounds, CHURN_PAGES, ok, refused, holdbacks);
 	EXPECT_GE(rounds, 10);
-	EXPECT_GE(ok, 100) TH_LOG("too few maps of d%u's grants", self->d.domid);
+	EXPECT_GE(ok, 10) TH_LOG("too few maps of d%u's grants", self->d.domid);
 	/* Ended refs, and every map after the destroy. */
-	EXPECT_GE(refused, 10) TH_LOG("too few refused maps");
+	EXPECT_GE(refused, 5) TH_LOG("too few refused maps");
+	EXPECT_GT(holdbacks, 0);
 
 	EXPECT_TRUE(domain_gone(self->d.domid, 60, out, sizeof(out)))
 		TH_LOG("d%u is still there 60 s after grant_fuzz ended: %s",
