@@ -38,13 +38,16 @@
  * are mapped PINS_PAGES at a time through libxengnttab, as one request
  * each, and written to or read from a loop device with O_DIRECT through
  * Linux AIO, PINS_DEPTH requests in flight: the bios pin the pages.
- * Block b of the device always holds the content of grant group b %
- * PINS_GROUPS, so a read into a mapping writes what is there already.
- * The backend runs to the end, is killed with SIGKILL while the device
- * has requests of it in flight, or exits then without reaping them;
- * then the domU's pages must still hold their pattern, every block of
- * the device its group's content, and no grant may stay mapped.  Linux
- * AIO waits for a dying process's requests (exit_aio(), before
+ * Half of the groups are written from, to blocks that hold their
+ * content already; the other half are read into, from blocks that each
+ * hold a part of their own of a pseudo-random stream, so that every read
+ * changes the pages and each reaped one is checked in its mapping.  The
+ * backend runs to the end, is killed with SIGKILL while the device has
+ * requests of it in flight, or exits then without reaping them; then the
+ * pages written from must still hold their pattern, those read into the
+ * block of their last reaped read or of the read then in flight, whole,
+ * every block of the device what it held, and no grant may stay mapped.
+ * Linux AIO waits for a dying process's requests (exit_aio(), before
  * exit_mmap()), so these pins end before the mappings go; pins that
  * outlive their process come from pipes (the teardown tests).
  *
@@ -60,6 +63,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -80,9 +84,11 @@
 #define KILL_KIB	1024	/* a stream that is cut short */
 #define KILL_AFTER	(64 * 1024)	/* bytes echoed before the kill */
 #define PUMP_SECS	120
-#define PINS_PAGES	4	/* pages per request */
-#define PINS_GROUPS	(IO_GRANTS / PINS_PAGES)
+#define PINS_PAGES	2	/* pages per request */
+#define PINS_GROUPS	(IO_GRANTS / PINS_PAGES)	/* even */
+#define PINS_READ(group) ((group) & 1)	/* odd groups are read into */
 #define PINS_BYTES	(PINS_PAGES * PAGE)
+#define PINS_SEED	1900	/* what the blocks read hold */
 #define PINS_BLOCKS	64	/* the device's size, in requests */
 #define PINS_DEPTH	8	/* requests in flight */
 #define PINS_REQUESTS	1000	/* a whole run */
@@ -93,6 +99,7 @@ struct client {
 	pid_t pid;
 	int in;		/* its stdin */
 	int out;	/* its stdout */
+	size_t drained;	/* what client_wait() read and dropped */
 };
 
 /* How far a stream got. */
@@ -101,6 +108,7 @@ struct progress {
 	long mismatch;	/* first offset echoed wrong, or -1 */
 	bool closed;	/* the client closed its stdout */
 	int stall;	/* seconds without an echo that end a pump, or 0 */
+	double *done;	/* when pump_while()'s command returned, or 0 */
 };
 
 /* @len bytes of xtool's stream @seed, in a buffer to free. */
@@ -199,6 +207,7 @@ static int client_start(const struct domu *d, unsigned int seed,
 	close(out[1]);
 	c->in = in[1];
 	c->out = out[0];
+	c->drained = 0;
 	if (c->pid < 0) {
 		c->pid = 0;
 		return -1;
@@ -210,17 +219,22 @@ static int client_start(const struct domu *d, unsigned int seed,
 
 /*
  * The client's exit status once it exited, within @secs, reading and
- * dropping what it still writes; -1 if it did not exit.
+ * dropping what it still writes (counted in c->drained); -1 if it did
+ * not exit.
  */
 static int client_wait(struct client *c, int secs)
 {
 	char buf[4096];
 	int i, status;
+	bool exited;
+	ssize_t n;
 
 	for (i = 0; i < secs * 10; i++) {
-		while (c->out >= 0 && read(c->out, buf, sizeof(buf)) > 0)
-			;
-		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+		exited = waitpid(c->pid, &status, WNOHANG) == c->pid;
+		/* Once it exited too: the last it wrote. */
+		while (c->out >= 0 && (n = read(c->out, buf, sizeof(buf))) > 0)
+			c->drained += n;
+		if (exited) {
 			c->pid = 0;
 			return status;
 		}
@@ -253,19 +267,22 @@ static void progress_init(struct progress *p)
  * Feed @len bytes of @data to client @c, at most VCHAN_WINDOW ahead of
  * what came back, and compare what comes back, from where @p got to,
  * until @stop bytes came back, the client closed, nothing came back for
- * @p->stall seconds (if set), or PUMP_SECS passed.
+ * @p->stall seconds (if set) since pump_while()'s command returned, or
+ * PUMP_SECS passed.
  */
 static void pump(struct client *c, const unsigned char *data, size_t len,
 		 size_t stop, struct progress *p)
 {
-	double end = now_s() + PUMP_SECS, echo = now_s();
+	double end = now_s() + PUMP_SECS, echo = now_s(), done = 0;
 	unsigned char buf[65536];
 	struct pollfd fds[2];
 	size_t i, ahead, inflight;
 	ssize_t n;
 
 	while (p->echoed < stop && !p->closed && now_s() < end) {
-		if (p->stall && now_s() - echo > p->stall)
+		if (p->stall && p->done)
+			__atomic_load(p->done, &done, __ATOMIC_RELAXED);
+		if (done && now_s() - (echo > done ? echo : done) > p->stall)
 			break;
 		inflight = p->sent > p->echoed ? p->sent - p->echoed : 0;
 		ahead = p->sent < len && inflight < VCHAN_WINDOW ?
@@ -362,6 +379,7 @@ FIXTURE_TEARDOWN(clients)
 {
 	struct grants after;
 	char out[256];
+	bool gone;
 	long mem;
 
 	client_end(&self->c);
@@ -370,6 +388,12 @@ FIXTURE_TEARDOWN(clients)
 		runf(out, sizeof(out), "losetup -d %s 2>&1", self->loop);
 	if (!self->d.domid)
 		return;
+	/* A server that outlived its test shows here, before it goes. */
+	gone = server_gone(&self->d, 5);
+	if (!gone)
+		domu_sh(&self->d, out, sizeof(out), 30,
+			"for p in $(pidof vchan-socket-proxy); do echo $p $(grep State /proc/$p/status); done");
+	EXPECT_TRUE(gone) TH_LOG("a vchan server is still running: %s", out);
 	domu_sh(&self->d, out, sizeof(out), 30,
 		"kill -9 $(pidof vchan-socket-proxy) 2>/dev/null; true");
 	ASSERT_EQ(read_grants_settled(&self->d, &after), 0);
@@ -488,27 +512,43 @@ static void stream_under_way(struct __test_metadata *_metadata,
  * The rest of a stream under way while a child runs @cmd in dom0, or in
  * the domU with @in_domu: the kill or destroy lands while the stream
  * moves.  Pumps until the client closes, or nothing comes back for
- * @stall seconds (0: no limit), or the whole stream came back (then
- * @cmd came too late).  The child's exit status: 0 if @cmd succeeded.
+ * @stall seconds once @cmd returned (0: no limit; the child says when,
+ * so that a slow start of @cmd does not end the pump before it), or the
+ * whole stream came back (then @cmd came too late).  The child's exit
+ * status: 0 if @cmd succeeded.
  */
 static int pump_while(FIXTURE_DATA(clients) *self, struct progress *p,
 		      bool in_domu, const char *cmd, int stall)
 {
+	double *done;
 	char out[1024];
-	int status;
+	int status, ret;
 	pid_t pid;
 
-	pid = fork();
-	if (pid < 0)
+	done = mmap(NULL, sizeof(*done), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (done == MAP_FAILED)
 		return -1;
+	*done = 0;
+	pid = fork();
+	if (pid < 0) {
+		munmap(done, sizeof(*done));
+		return -1;
+	}
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (in_domu)
-			_exit(domu_sh(&self->d, out, sizeof(out), 30, "%s", cmd) ? 0 : 1);
-		_exit(runf(out, sizeof(out), "%s", cmd) ? 1 : 0);
+			ret = domu_sh(&self->d, out, sizeof(out), 30, "%s", cmd) ? 0 : 1;
+		else
+			ret = runf(out, sizeof(out), "%s", cmd) ? 1 : 0;
+		*done = now_s();
+		_exit(ret);
 	}
 	p->stall = stall;
+	p->done = done;
 	pump(&self->c, self->data, KILL_KIB << 10, KILL_KIB << 10, p);
+	p->done = NULL;
+	munmap(done, sizeof(*done));
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
@@ -536,7 +576,7 @@ TEST_F_TIMEOUT(clients, vchan_stream_both_ways, 300)
 TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
 {
 	struct progress p;
-	int status;
+	int status, unread = -1;
 
 	NEED_DOMU();
 	stream_under_way(_metadata, self, 53, &p);
@@ -545,10 +585,20 @@ TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
 	EXPECT_TRUE(status != -1 && WIFSIGNALED(status) &&
 		    WTERMSIG(status) == SIGKILL)
 		TH_LOG("status %d", status);
+	/*
+	 * Echo that was back in the client's stdout, unread by pump(), was
+	 * not in flight: some of the rest must be missing.  What the client
+	 * had not read from its stdin never reached the vchan: said only.
+	 */
+	EXPECT_GT(p.sent, p.echoed + self->c.drained)
+		TH_LOG("all of the %zu bytes sent came back, %zu of them after the kill",
+		       p.sent, self->c.drained);
+	ioctl(self->c.in, FIONREAD, &unread);
 	EXPECT_TRUE(server_gone(&self->d, 30))
 		TH_LOG("the vchan server is still there after the client died");
-	TH_LOG("client killed with %zu bytes sent, %zu echoed (%zu in flight)",
-	       p.sent, p.echoed, p.sent - p.echoed);
+	TH_LOG("client killed with %zu bytes sent, %zu echoed and %zu more in its stdout: %zd in flight, of which %d unread in its stdin",
+	       p.sent, p.echoed, self->c.drained,
+	       (ssize_t)(p.sent - p.echoed - self->c.drained), unread);
 	vchan_end(self);
 	whole_stream(_metadata, self, 54, 128 << 10);
 }
@@ -595,6 +645,12 @@ struct pins_count {
 	long submitted, reaped;
 	long inflight;	/* the device's, when the backend exited */
 	int error;	/* the errno that stopped it */
+	long bad_reads;	/* reaped reads whose mapping lacked their block */
+	/*
+	 * Per group read into, the block of its read in flight (one at a
+	 * time) and that of its last reaped one, or -1: what it may hold.
+	 */
+	long reading[PINS_GROUPS], read[PINS_GROUPS];
 };
 
 enum pins_end { PINS_ALL, PINS_KILLED, PINS_EXIT_QUEUED };
@@ -652,18 +708,23 @@ static long sys_io_getevents(aio_context_t ctx, long min, long max,
 
 /*
  * The backend, in a child: requests on device @dev, each on a fresh
- * mapping of one group of @refs, writes and reads in turn, submitted
- * in batches, until PINS_REQUESTS were reaped.  With PINS_EXIT_QUEUED
- * it exits as soon as the device has requests of it in flight, without
- * reaping them: each batch is a whole PINS_DEPTH, so the loop device's
- * worker has several to go through, and it goes on for up to
- * PINS_EXIT_TRIES times PINS_REQUESTS before it gives up (the loop device
- * on tmpfs often finishes a batch before its inflight count is read).
- * Exits 0, or 1 with c->error set.
+ * mapping of one group of @refs, writes from the even groups and reads
+ * into the odd ones in turn, submitted in batches, until PINS_REQUESTS
+ * were reaped.  A reaped read's mapping must hold its block, as in
+ * @blocks, before it is unmapped.  A group has one read in flight at a
+ * time, so that no other read changes its pages meanwhile (PINS_DEPTH
+ * requests in a row are of as many groups: in order, none waits).  With
+ * PINS_EXIT_QUEUED it exits as soon as the device has requests of it in
+ * flight, without reaping them: each batch is a whole PINS_DEPTH, so the
+ * loop device's worker has several to go through, and it goes on for up
+ * to PINS_EXIT_TRIES times PINS_REQUESTS before it gives up (the loop
+ * device on tmpfs often finishes a batch before its inflight count is
+ * read).  Exits 0, or 1 with c->error set.
  */
 static void __attribute__((noreturn))
 pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
-	     enum pins_end end, struct pins_count *c)
+	     const unsigned char *blocks, enum pins_end end,
+	     struct pins_count *c)
 {
 	long requests = end == PINS_EXIT_QUEUED ?
 			PINS_EXIT_TRIES * PINS_REQUESTS : PINS_REQUESTS;
@@ -687,12 +748,14 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 		     c->submitted + queued < requests; slot++) {
 			long request = c->submitted + queued;
 			unsigned int group = request % PINS_GROUPS;
-			/* A block that holds this group's content. */
+			/* One of this group's blocks, another each time. */
 			long block = request * 7 % PINS_BLOCKS /
 				     PINS_GROUPS * PINS_GROUPS + group;
 
 			if (maps[slot])
 				continue;
+			if (PINS_READ(group) && c->reading[group] >= 0)
+				break;
 			maps[slot] = xengnttab_map_domain_grant_refs(xgt,
 					PINS_PAGES, domid,
 					refs + group * PINS_PAGES,
@@ -703,19 +766,22 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 			}
 			memset(&iocbs[slot], 0, sizeof(iocbs[slot]));
 			iocbs[slot].aio_data = slot;
-			iocbs[slot].aio_lio_opcode = request & 1 ?
+			iocbs[slot].aio_lio_opcode = PINS_READ(group) ?
 				IOCB_CMD_PREAD : IOCB_CMD_PWRITE;
 			iocbs[slot].aio_fildes = fd;
 			iocbs[slot].aio_buf = (unsigned long)maps[slot];
 			iocbs[slot].aio_nbytes = PINS_BYTES;
 			iocbs[slot].aio_offset = block * PINS_BYTES;
+			if (PINS_READ(group))
+				c->reading[group] = block;
 			batch[queued++] = &iocbs[slot];
 		}
+		/* Counted first: a kill lands on the way out of io_submit(). */
+		c->submitted += queued;
 		if (queued && sys_io_submit(ctx, queued, batch) != queued) {
 			c->error = errno;
 			_exit(1);
 		}
-		c->submitted += queued;
 		if (end == PINS_EXIT_QUEUED) {
 			c->inflight = loop_inflight(dev);
 			if (c->inflight > 0)
@@ -725,16 +791,30 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 		n = sys_io_getevents(ctx, end == PINS_EXIT_QUEUED ?
 				     c->submitted - c->reaped : 1,
 				     PINS_DEPTH, events);
+		/* The test stops it (SIGSTOP) before it kills it. */
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			c->error = errno;
 			_exit(1);
 		}
 		for (i = 0; i < n; i++) {
+			long block;
+
 			slot = events[i].data;
 			if (events[i].res != PINS_BYTES) {
 				c->error = (long)events[i].res < 0 ?
 					   -(long)events[i].res : EIO;
 				_exit(1);
+			}
+			/* A read's data, in the domU's pages before they go. */
+			block = iocbs[slot].aio_offset / PINS_BYTES;
+			if (PINS_READ(block % PINS_GROUPS)) {
+				if (memcmp(maps[slot], blocks + block * PINS_BYTES,
+					   PINS_BYTES))
+					c->bad_reads++;
+				c->read[block % PINS_GROUPS] = block;
+				c->reading[block % PINS_GROUPS] = -1;
 			}
 			xengnttab_unmap(xgt, maps[slot], PINS_PAGES);
 			maps[slot] = NULL;
@@ -746,13 +826,17 @@ pins_backend(unsigned int domid, uint32_t *refs, const char *dev,
 
 /*
  * The device: a loop device over a file in dom0's tmpfs (in
- * self->loop), every block holding its group's content, read through
- * one mapping of each group and kept in @groups.
+ * self->loop), its content in @blocks.  A block of a group written from
+ * holds that group's content, read through one mapping of each group
+ * and kept in @groups: a write stores what is there.  A block of a
+ * group read into holds its own part of stream PINS_SEED, which no page
+ * holds: each read changes the page, a lost one shows.
  */
 static void pins_device(struct __test_metadata *_metadata,
 			FIXTURE_DATA(clients) *self, uint32_t *refs,
-			unsigned char *groups)
+			unsigned char *groups, unsigned char *blocks)
 {
+	unsigned char *reads = stream(PINS_SEED, PINS_BLOCKS * PINS_BYTES);
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 	char out[256];
 	unsigned int g;
@@ -760,6 +844,7 @@ static void pins_device(struct __test_metadata *_metadata,
 	long b;
 	int fd;
 
+	ASSERT_NE(reads, NULL);
 	ASSERT_NE(xgt, NULL);
 	for (g = 0; g < PINS_GROUPS; g++) {
 		map = xengnttab_map_domain_grant_refs(xgt, PINS_PAGES,
@@ -778,11 +863,16 @@ static void pins_device(struct __test_metadata *_metadata,
 		       PINS_BLOCKS * PINS_BYTES), 0)
 		TH_LOG("loop device: %s", out);
 	ASSERT_EQ(sscanf(out, "%63s", self->loop), 1);
+	for (b = 0; b < PINS_BLOCKS; b++)
+		memcpy(blocks + b * PINS_BYTES,
+		       PINS_READ(b % PINS_GROUPS) ? reads + b * PINS_BYTES :
+		       groups + b % PINS_GROUPS * PINS_BYTES, PINS_BYTES);
+	free(reads);
 	fd = open(self->loop, O_WRONLY);
 	ASSERT_GE(fd, 0);
 	for (b = 0; b < PINS_BLOCKS; b++)
-		if (pwrite(fd, groups + b % PINS_GROUPS * PINS_BYTES,
-			   PINS_BYTES, b * PINS_BYTES) != PINS_BYTES)
+		if (pwrite(fd, blocks + b * PINS_BYTES, PINS_BYTES,
+			   b * PINS_BYTES) != PINS_BYTES)
 			break;
 	EXPECT_EQ(b, PINS_BLOCKS);
 	EXPECT_EQ(fsync(fd), 0);
@@ -790,50 +880,113 @@ static void pins_device(struct __test_metadata *_metadata,
 }
 
 /*
+ * After the backend: the pages of each group read into hold, whole, the
+ * block of its last reaped read (what they held before, if none), or
+ * that of the read then in flight, which may or may not have landed.
+ * Then they get what they held before back, for the domU's check of its
+ * pattern and the next test.
+ */
+static void pins_pages(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(clients) *self, uint32_t *refs,
+		       const unsigned char *groups,
+		       const unsigned char *blocks, const struct pins_count *c)
+{
+	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+	const unsigned char *was, *last, *next;
+	unsigned int g;
+	void *map;
+
+	ASSERT_NE(xgt, NULL);
+	for (g = 0; g < PINS_GROUPS; g++) {
+		if (!PINS_READ(g))
+			continue;
+		map = xengnttab_map_domain_grant_refs(xgt, PINS_PAGES,
+				self->d.domid, refs + g * PINS_PAGES,
+				PROT_READ | PROT_WRITE);
+		EXPECT_NE(map, NULL) TH_LOG("mapping group %u: %m", g);
+		if (!map)
+			continue;
+		was = groups + g * PINS_BYTES;
+		last = c->read[g] < 0 ? was : blocks + c->read[g] * PINS_BYTES;
+		next = c->reading[g] < 0 ? last :
+		       blocks + c->reading[g] * PINS_BYTES;
+		EXPECT_TRUE(!memcmp(map, last, PINS_BYTES) ||
+			    !memcmp(map, next, PINS_BYTES))
+			TH_LOG("group %u holds neither block %ld (its last read; -1: what it held) nor block %ld (its read in flight)",
+			       g, c->read[g], c->reading[g]);
+		memcpy(map, was, PINS_BYTES);
+		xengnttab_unmap(xgt, map, PINS_PAGES);
+	}
+	xengnttab_close(xgt);
+}
+
+/*
  * The backend on the domU's grants, to its end or cut short by @end;
- * then the domU's pages hold their pattern and every block its group's.
+ * then every reaped read had brought its block, the pages of the groups
+ * read into hold a read's block whole, those of the others their
+ * pattern, and every block what it held.
  */
 static void pins_run(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(clients) *self, enum pins_end end)
 {
 	static unsigned char groups[PINS_GROUPS * PINS_BYTES];
+	static unsigned char blocks[PINS_BLOCKS * PINS_BYTES];
 	static unsigned char block[PINS_BYTES] __attribute__((aligned(4096)));
-	long b, inflight = -1;
+	long b, inflight = -1, after = -1;
 	uint32_t refs[IO_GRANTS];
 	struct pins_count *c;
-	int status, fd;
+	int status, fd, g;
 	char out[256];
 	pid_t pid;
 	double t;
 
 	ASSERT_EQ(domu_refs(&self->d, refs), 0);
-	pins_device(_metadata, self, refs, groups);
+	pins_device(_metadata, self, refs, groups, blocks);
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(c, MAP_FAILED);
 	c->inflight = -1;
+	for (g = 0; g < PINS_GROUPS; g++)
+		c->reading[g] = c->read[g] = -1;
 	t = now_s();
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		/* Not left running by a test killed on its timeout. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		pins_backend(self->d.domid, refs, self->loop, end, c);
+		pins_backend(self->d.domid, refs, self->loop, blocks, end, c);
 	}
-	if (end == PINS_KILLED) {
-		/* Killed well under way, while the device has requests. */
-		while (waitpid(pid, &status, WNOHANG) == 0) {
-			if (__atomic_load_n(&c->reaped, __ATOMIC_RELAXED) >=
-			    PINS_REQUESTS / 4) {
-				inflight = loop_inflight(self->loop);
-				if (inflight > 0) {
-					kill(pid, SIGKILL);
-					break;
-				}
+	/*
+	 * Cut short well under way, while the device has requests: killed,
+	 * or exiting (it read the count > 0 and calls _exit()).  The count
+	 * again right after: the dying backend waits for its requests in
+	 * exit_aio(), so one > 0 there was outstanding during the exit.
+	 * The backend is killed stopped, so that what it had submitted and
+	 * reaped is what it had when SIGKILL landed.
+	 */
+	while (end != PINS_ALL && waitpid(pid, &status, WNOHANG) == 0) {
+		if (end == PINS_KILLED &&
+		    __atomic_load_n(&c->reaped, __ATOMIC_RELAXED) >=
+		    PINS_REQUESTS / 4 &&
+		    (inflight = loop_inflight(self->loop)) > 0) {
+			kill(pid, SIGSTOP);
+			if (waitpid(pid, &status, WUNTRACED) != pid ||
+			    !WIFSTOPPED(status))
+				break;	/* it ended first */
+			if (c->submitted > c->reaped) {
+				kill(pid, SIGKILL);
+				after = loop_inflight(self->loop);
+				c->inflight = inflight;
+				break;
 			}
-			usleep(1000);
+			kill(pid, SIGCONT);
 		}
-		c->inflight = inflight;
+		if (end == PINS_EXIT_QUEUED &&
+		    __atomic_load_n(&c->inflight, __ATOMIC_RELAXED) > 0) {
+			after = loop_inflight(self->loop);
+			break;
+		}
+		usleep(1000);
 	}
 	waitpid(pid, &status, 0);
 	t = now_s() - t;
@@ -853,24 +1006,31 @@ static void pins_run(struct __test_metadata *_metadata,
 		EXPECT_EQ(c->reaped, PINS_REQUESTS);
 	} else {
 		EXPECT_GT(c->inflight, 0) TH_LOG("no request in flight");
-		TH_LOG("%ld requests in flight on %s then", c->inflight,
-		       self->loop);
+		EXPECT_GT(c->submitted, c->reaped)
+			TH_LOG("every request submitted was reaped");
+		TH_LOG("%ld requests in flight on %s then, %ld right after the %s began; %ld submitted and not reaped",
+		       c->inflight, self->loop, after,
+		       end == PINS_KILLED ? "kill" : "exit",
+		       c->submitted - c->reaped);
 	}
-	munmap(c, sizeof(*c));
+	EXPECT_EQ(c->bad_reads, 0)
+		TH_LOG("%ld reads reaped without their block in the mapping",
+		       c->bad_reads);
 
 	/* Once the requests in flight are done, the data is where it was. */
+	pins_pages(_metadata, self, refs, groups, blocks, c);
+	munmap(c, sizeof(*c));
 	EXPECT_TRUE(domu_command(&self->d, "check 1", out, sizeof(out)))
 		TH_LOG("the domU's granted pages: %s", out);
 	fd = open(self->loop, O_RDONLY | O_DIRECT);
 	ASSERT_GE(fd, 0);
 	for (b = 0; b < PINS_BLOCKS; b++) {
 		if (pread(fd, block, PINS_BYTES, b * PINS_BYTES) != PINS_BYTES ||
-		    memcmp(block, groups + b % PINS_GROUPS * PINS_BYTES,
-			   PINS_BYTES))
+		    memcmp(block, blocks + b * PINS_BYTES, PINS_BYTES))
 			break;
 	}
 	EXPECT_EQ(b, PINS_BLOCKS)
-		TH_LOG("block %ld does not hold group %ld", b, b % PINS_GROUPS);
+		TH_LOG("block %ld does not hold what it held", b);
 	close(fd);
 	EXPECT_EQ(runf(out, sizeof(out), "losetup -d %s 2>&1", self->loop), 0)
 		TH_LOG("losetup -d: %s", out);

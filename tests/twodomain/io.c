@@ -163,6 +163,12 @@ bool can_inject(void)
 	       !access(FAIL_DIR "require-start", W_OK);
 }
 
+bool dom0_is_series(void)
+{
+	return !access(FAIL_DIR, F_OK) ||
+	       !access("/sys/kernel/debug/xen/grant_ptes", F_OK);
+}
+
 static int fail_set(const char *attr, unsigned long val)
 {
 	char path[128], buf[32];
@@ -359,6 +365,8 @@ int io_domu_start(struct domu *d, char *msg, size_t size)
 		domain_gone(d->domid, 60, out, sizeof(out));
 	}
 	runf(out, sizeof(out), "for l in $(losetup -a | cut -d: -f1); do losetup -d $l; done 2>&1");
+	/* xenconsoled appends: each domU's log on its own (its tests' trouble). */
+	truncate(LOG_DIR "guest-" DOMU_IO ".log", 0);
 	for (i = 0; i < IO_DISKS; i++) {
 		if (runf(out, sizeof(out),
 			 "rm -f /tmp/%s.img && truncate -s %uM /tmp/%s.img && l=$(losetup -f) && losetup $l /tmp/%s.img && echo $l",

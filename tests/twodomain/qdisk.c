@@ -21,7 +21,8 @@
  * the domU's xvda counts requests in flight and no write completes, so
  * those were in flight when it died.  Or, while fail_grant_eagain holds
  * back half of gntdev's grant copies, it is killed the moment one of its
- * threads shows gnttab_batch_copy in its kernel stack: the kill lands in
+ * threads shows a grant copy (gntdev_copy, and gnttab_batch_copy or
+ * gnttab_eagain_retry) in its kernel stack: the kill lands in
  * gntdev's retries, which a fatal signal ends.  Afterwards Xen's active grant
  * entries are back to their count before the domU, dom0's MemTotal too,
  * gntdev holds no page, every block up to the last flushed one is intact
@@ -63,15 +64,32 @@ FIXTURE(qdisk)
  * The domU writes blocks [0, QDISK_BLOCKS) in the background, each one
  * O_DIRECT write of stream QDISK_SEED + i, an fsync after every
  * QDISK_FLUSH of them followed by "qdisk @tag: flushed I" on its
- * console, and "qdisk @tag: written" at the end.
+ * console, and "qdisk @tag: written" at the end, or "qdisk @tag: failed
+ * I" if block I's dd failed (an I/O error is not "not finished").
  */
 static bool qdisk_writer(const struct domu *d, const char *tag, char *out,
 			 size_t size)
 {
 	return domu_sh(d, out, size, 30,
-		       "(i=0; while [ $i -lt %u ]; do c=; [ $(((i + 1) %% %u)) = 0 ] && c=conv=fsync; xtool gen $((%u + i)) %u | dd of=/dev/xvda bs=%u seek=$i count=1 iflag=fullblock oflag=direct $c 2>/dev/null || exit 1; [ -z \"$c\" ] || echo \"qdisk %s: flushed $i\" >/dev/kmsg; i=$((i + 1)); done; echo \"qdisk %s: written\" >/dev/kmsg) >/dev/null 2>&1 &",
+		       "(i=0; while [ $i -lt %u ]; do c=; [ $(((i + 1) %% %u)) = 0 ] && c=conv=fsync; xtool gen $((%u + i)) %u | dd of=/dev/xvda bs=%u seek=$i count=1 iflag=fullblock oflag=direct $c 2>/dev/null || { echo \"qdisk %s: failed $i\" >/dev/kmsg; exit 1; }; [ -z \"$c\" ] || echo \"qdisk %s: flushed $i\" >/dev/kmsg; i=$((i + 1)); done; echo \"qdisk %s: written\" >/dev/kmsg) >/dev/null 2>&1 &",
 		       QDISK_BLOCKS, QDISK_FLUSH, QDISK_SEED, QDISK_BLOCK,
-		       QDISK_BLOCK, tag, tag);
+		       QDISK_BLOCK, tag, tag, tag);
+}
+
+/*
+ * How many lines of the domU's console log match @re (grep's basic
+ * regular expression, no '), or -1 if the log could not be read.
+ */
+static long qdisk_logged(const char *re)
+{
+	char out[64];
+
+	/* grep -c: 1 (no line) is an answer, 2 (no log) is not. */
+	if (runf(out, sizeof(out),
+		 "grep -c '%s' " LOG_DIR "guest-" DOMU_QDISK ".log; [ $? -lt 2 ]",
+		 re))
+		return -1;
+	return strtol(out, NULL, 10);
 }
 
 /*
@@ -203,32 +221,40 @@ static void qdisk_expect_flushed_intact(struct __test_metadata *_metadata,
 	       flushed, (flushed + 1) * QDISK_BLOCK >> 20, bad);
 }
 
+/*
+ * Destroy what a test left of domain @domid.  libxl ends QEMU with
+ * SIGHUP, which a QEMU left stopped (a test cut short between its
+ * SIGSTOP and SIGKILL) never handles: it would keep the ring mapped and
+ * the domain a zombie, charged to the tests after.  So QEMU goes first.
+ */
+static void qdisk_leftover(unsigned int domid)
+{
+	char out[1024], pid[64];
+
+	if (!qemu_pid(domid, pid, sizeof(pid)))
+		runf(out, sizeof(out), "kill -CONT %s; kill -9 %s", pid, pid);
+	runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
+	domain_gone(domid, 60, out, sizeof(out));
+}
+
 FIXTURE_SETUP(qdisk)
 {
-	char out[1024];
-
 	self->injecting = false;
 	self->started = false;
 	/* What an earlier test left, answering or not. */
 	domu_wait(&self->d, DOMU_QDISK, 0);
-	if (self->d.domid) {
-		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
-		domain_gone(self->d.domid, 60, out, sizeof(out));
-	}
+	if (self->d.domid)
+		qdisk_leftover(self->d.domid);
 	self->d.domid = 0;
 	self->held = gntdev_held_pages();
 }
 
 FIXTURE_TEARDOWN(qdisk)
 {
-	char out[1024];
-
 	if (self->injecting)
 		inject_stop();
-	if (self->d.domid) {
-		runf(out, sizeof(out), XL " destroy " DOMU_QDISK " 2>&1");
-		domain_gone(self->d.domid, 60, out, sizeof(out));
-	}
+	if (self->d.domid)
+		qdisk_leftover(self->d.domid);
 	EXPECT_HELD_PAGES(self->held);
 	if (self->started)
 		EXPECT_EQ(domu_log_trouble(DOMU_QDISK), 0);
@@ -330,8 +356,13 @@ static void qdisk_kill_qemu(struct __test_metadata *_metadata,
 	if (in_copy) {
 		/* Every copy held back now: only a fatal signal ends them. */
 		ASSERT_EQ(write_file(EAGAIN_PROBABILITY, "100"), 0);
+		/*
+		 * A copy's stack: gnttab_batch_copy's frame goes if it
+		 * tail-calls gnttab_batch(); gnttab_eagain_retry is the
+		 * retry loop itself (a map's too, hence gntdev_copy).
+		 */
 		ASSERT_EQ(runf(out, sizeof(out),
-			       "i=0; while [ $i -lt 2000 ]; do for s in /proc/%s/task/*/stack; do if grep -q gnttab_batch_copy $s 2>/dev/null; then kill -9 %s || exit 1; t=${s%%/stack}; echo $i ${t##*/}; exit 0; fi; done; i=$((i + 1)); done; exit 1",
+			       "i=0; while [ $i -lt 2000 ]; do for s in /proc/%s/task/*/stack; do if grep -q gntdev_copy $s 2>/dev/null && grep -q -e gnttab_eagain_retry -e gnttab_batch_copy $s 2>/dev/null; then kill -9 %s || exit 1; t=${s%%/stack}; echo $i ${t##*/}; exit 0; fi; done; i=$((i + 1)); done; exit 1",
 			       pid, pid), 0)
 			TH_LOG("no thread of QEMU seen in a grant copy: %s", out);
 		if (sscanf(out, "%ld %ld", &look, &tid) != 2)
@@ -415,22 +446,29 @@ TEST_F_TIMEOUT(qdisk, kill_qemu_in_copy_retries, 600)
 /*
  * The domU logs its xvda's requests in flight (reads plus writes) to its
  * console every 50 ms, so that the console log, which outlives the
- * domU, holds them up to the moment of a destroy.
+ * domU, holds them up to the destroy (libxl pauses the domain first).
+ * Two readers, 1 MiB O_DIRECT reads one after the other, keep a request
+ * in flight between the writer's blocks too (xtool's stream and dd's
+ * start take the domU's vCPU for a while): whenever QEMU serves the
+ * disk, a count shows requests in flight, the last one before the
+ * destroy included.  A reader whose dd fails says so, as the writer.
  */
 static bool qdisk_inflight_logger(const struct domu *d, char *out,
 				  size_t size)
 {
 	return domu_sh(d, out, size, 30,
-		       "(while :; do set -- $(cat /sys/block/xvda/inflight); echo \"qdisk inflight: $(($1 + $2))\" >/dev/kmsg; sleep 0.05; done) >/dev/null 2>&1 &");
+		       "for r in 1 2; do (while dd if=/dev/xvda of=/dev/null bs=1M count=%u iflag=direct 2>/dev/null; do :; done; echo \"qdisk reader $r: failed\" >/dev/kmsg) >/dev/null 2>&1 & done; "
+		       "(while :; do set -- $(cat /sys/block/xvda/inflight); echo \"qdisk inflight: $(($1 + $2))\" >/dev/kmsg; sleep 0.05; done) >/dev/null 2>&1 &",
+		       QDISK_MB);
 }
 
 /*
- * The largest of the last @n counts the logger logged, and all of them
- * in @list; -1 if it logged none.
+ * The last count the logger logged, and the last @n of them in @list;
+ * -1 if it logged none.
  */
 static long qdisk_last_inflight(int n, char *list, size_t size)
 {
-	long max = -1, v;
+	long last = -1, v;
 	char *p, *end;
 
 	if (runf(list, size,
@@ -440,9 +478,8 @@ static long qdisk_last_inflight(int n, char *list, size_t size)
 	for (p = list;; p = end) {
 		v = strtol(p, &end, 10);
 		if (end == p)
-			return max;
-		if (v > max)
-			max = v;
+			return last;
+		last = v;
 	}
 }
 
@@ -450,7 +487,7 @@ static long qdisk_last_inflight(int n, char *list, size_t size)
 TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 {
 	long flushed, last = -1;
-	char out[1024];
+	char out[1024], pid[64];
 	int i;
 
 	START_DOMU();
@@ -459,6 +496,8 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 	flushed = qdisk_wait_flushed("destroy", 2 * QDISK_FLUSH - 1, 300);
 	ASSERT_GE(flushed, 2 * QDISK_FLUSH - 1)
 		TH_LOG("the writer is not under way");
+	ASSERT_EQ(qemu_pid(self->d.domid, pid, sizeof(pid)), 0)
+		TH_LOG("no QEMU serves d%u", self->d.domid);
 	ASSERT_TRUE(qdisk_inflight_logger(&self->d, out, sizeof(out)))
 		TH_LOG("starting the logger: %s", out);
 	/* The destroy follows a count with requests in flight at once. */
@@ -468,15 +507,22 @@ TEST_F_TIMEOUT(qdisk, destroy_mid_io, 600)
 			usleep(10 * 1000);
 	}
 	EXPECT_GT(last, 0) TH_LOG("no request in flight in %d looks", i);
+	/*
+	 * A QEMU that died before leaves the requests on the ring for
+	 * good: they count as in flight, but nothing moves them.
+	 */
+	ASSERT_FALSE(exited(pid))
+		TH_LOG("QEMU %s exited before the destroy", pid);
 	qdisk_destroy(_metadata, self);
-	/* The last 250 ms before the destroy. */
+	/* The last count the domU logged before libxl paused it. */
 	last = qdisk_last_inflight(5, out, sizeof(out));
 	EXPECT_GT(last, 0)
-		TH_LOG("no request in flight in the last logged counts: %s", out);
-	TH_LOG("requests in flight in the domU's last 5 counts, 50 ms apart, before the destroy: %s",
+		TH_LOG("no request in flight in the last logged count: %s", out);
+	TH_LOG("requests in flight in the domU's last 5 counts before the destroy, the last one last: %s",
 	       out);
-	EXPECT_NE(runf(out, sizeof(out), "grep '\\] qdisk destroy: written' "
-		       LOG_DIR "guest-" DOMU_QDISK ".log"), 0)
+	EXPECT_EQ(qdisk_logged("\\] qdisk .*: failed"), 0)
+		TH_LOG("a dd of the domU failed before the destroy");
+	EXPECT_EQ(qdisk_logged("\\] qdisk destroy: written"), 0)
 		TH_LOG("the writer had finished before the destroy");
 	qdisk_expect_flushed_intact(_metadata, "destroy");
 }
