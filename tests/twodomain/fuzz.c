@@ -87,18 +87,19 @@ static void relay(unsigned int domid)
 	}
 }
 
-/* The grant PTE records' count (debugfs), or -1. */
-static long records(void)
+/* Counter @name of the grant PTE records (debugfs), or -1. */
+static long records(const char *name)
 {
-	char line[128];
-	long n = -1;
+	char line[128], key[32];
+	long n = -1, val;
 	FILE *f = fopen("/sys/kernel/debug/xen/grant_ptes", "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "recorded %ld", &n) == 1)
-			break;
+		if (sscanf(line, "%31s %ld", key, &val) == 2 &&
+		    !strcmp(key, name))
+			n = val;
 	fclose(f);
 	return n;
 }
@@ -179,7 +180,7 @@ FIXTURE_TEARDOWN(fuzz)
 TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 {
 	char out[1024], exe[PATH_MAX], *dir;
-	long total, mem, held, recorded, rounds, holdbacks;
+	long total, mem, held, recorded, pte_pages, rounds, holdbacks;
 	long ok = -1, refused = -1;
 	struct grants idle, g;
 	int status, i;
@@ -204,8 +205,10 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	}
 	ASSERT_EQ(baseline_save(RUN_DIR "fuzz-baseline", &total), 0);
 	ASSERT_EQ(baseline_read(RUN_DIR "fuzz-baseline", &total, &mem), 0);
-	recorded = records();
+	recorded = records("recorded");
+	pte_pages = records("pte_pages");
 	ASSERT_GE(recorded, 0) TH_LOG("no recorded in /sys/kernel/debug/xen/grant_ptes");
+	ASSERT_GE(pte_pages, 0) TH_LOG("no pte_pages in /sys/kernel/debug/xen/grant_ptes");
 
 	f = fopen(CHURN_CFG, "w");
 	ASSERT_NE(f, NULL);
@@ -246,11 +249,14 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	if (!self->fuzzer) {
 		int fd = open(FUZZ_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		/* Not the boot's choices for the suite's run of grant_fuzz. */
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 ||
-		    setenv("GRANT_FUZZ_FAULTS", "0", 1))
+		    setenv("GRANT_FUZZ_FAULTS", "0", 1) ||
+		    unsetenv("GRANT_FUZZ_SKIP") || unsetenv("GRANT_FUZZ_VERBOSE"))
 			_exit(127);
 		execl(exe, "grant_fuzz", "--seed", FUZZ_SEED, "--seconds",
-		      FUZZ_SECONDS, "--foreign", out, (char *)NULL);
+		      FUZZ_SECONDS, "--threads", "2", "--foreign", out,
+		      (char *)NULL);
 		_exit(127);
 	}
 	TH_LOG("grant_fuzz (pid %d) on d%u's grants; %s is d%u, round %ld",
@@ -258,6 +264,7 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	       churn_rounds(self->d.domid));
 
 	sleep(DESTROY_AFTER);
+	rounds = churn_rounds(self->d.domid);
 	/* Destroy it while grant_fuzz maps some of its grants. */
 	for (i = 0; i < 100; i++) {
 		ASSERT_EQ(read_grants(&self->d, &g), 0);
@@ -265,7 +272,6 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 			break;
 		usleep(100 * 1000);
 	}
-	rounds = churn_rounds(self->d.domid);
 	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_CHURN " 2>&1"), 0)
 		TH_LOG("xl destroy: %s", out);
 	TH_LOG("destroyed d%u at round %ld, %d s into the run, with %ld entries of its table active (%ld idle)",
@@ -299,8 +305,12 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	self->d.domid = 0;
 	EXPECT_EQ(domu_log_trouble(DOMU_CHURN), 0);
 	EXPECT_HELD_PAGES(held);
-	EXPECT_EQ(records(), recorded) TH_LOG("grant PTE records: %ld, %ld before the domU",
-					      records(), recorded);
+	EXPECT_EQ(records("recorded"), recorded)
+		TH_LOG("grant PTE records: %ld, %ld before the domU",
+		       records("recorded"), recorded);
+	EXPECT_EQ(records("pte_pages"), pte_pages)
+		TH_LOG("PTE pages with records: %ld, %ld before the domU",
+		       records("pte_pages"), pte_pages);
 	EXPECT_BASELINE(RUN_DIR "fuzz-baseline");
 }
 

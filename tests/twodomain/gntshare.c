@@ -21,9 +21,10 @@
  * gntshare --churn N grants N pages at a time for grant_fuzz's --foreign
  * maps (tests/twodomain/fuzz.c), in rounds: it grants, fills each page as
  * grant_fuzz.c's struct foreign_header and foreign_byte() say, publishes
- * the refs in data/gnttest/churn ("REF REF ...") and the round's number
- * in data/gnttest/churn-rounds, waits 100 to 500 ms and ends the grants
- * (gntalloc defers those dom0 still maps), then begins the next round.
+ * the round's number and refs in data/gnttest/churn ("ROUND REF REF
+ * ...") and the number in data/gnttest/churn-rounds, ends the last
+ * round's grants (gntalloc defers those dom0 still maps), waits 100 to
+ * 500 ms and begins the next round.
  * After "free" the result says how many times this kernel logged that a
  * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
  * "still pending"): dom0 must have let go of every page.
@@ -175,16 +176,15 @@ static void fill_foreign(unsigned char *p, uint32_t ref, uint32_t gen)
 static int churn(unsigned int pages)
 {
 	struct ioctl_gntalloc_alloc_gref *op;
-	struct ioctl_gntalloc_dealloc_gref del;
 	struct timespec hold = { 0 };
-	char *refs, num[16];
-	unsigned char *data;
+	unsigned char *data, *last_data = NULL;
 	unsigned int i, len;
+	int fd, last_fd = -1;
+	char *refs, num[16];
 	uint32_t gen;
-	int fd;
 
 	op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
-	refs = calloc(pages, 12);
+	refs = calloc(pages + 1, 12);
 	if (!op || !refs)
 		return 1;
 	srand(getpid());
@@ -208,26 +208,30 @@ static int churn(unsigned int pages)
 			printf("gntshare: churn round %u: mmap: %m\n", gen);
 			return 1;
 		}
-		for (i = 0, len = 0; i < pages; i++) {
+		len = sprintf(refs, "%u", gen);
+		for (i = 0; i < pages; i++) {
 			fill_foreign(data + i * PAGE, op->gref_ids[i], gen);
-			len += sprintf(refs + len, "%s%u", i ? " " : "",
-				       op->gref_ids[i]);
+			len += sprintf(refs + len, " %u", op->gref_ids[i]);
 		}
 		snprintf(num, sizeof(num), "%u", gen);
 		if (!put("churn", refs) || !put("churn-rounds", num))
 			return 1;
 		if (gen % 50 == 1)
-			printf("gntshare: churn round %u: refs %s\n", gen, refs);
+			printf("gntshare: churn round %u: %s\n", gen, refs);
+		/*
+		 * The last round ends only now that this one is out: its refs
+		 * were granted while this round's pages were filled, so no
+		 * ref of a file dom0 may still read is this round's, granted
+		 * but not filled yet.  The release ends the grants.
+		 */
+		if (last_fd >= 0) {
+			munmap(last_data, pages * PAGE);
+			close(last_fd);
+		}
+		last_fd = fd;
+		last_data = data;
 		hold.tv_nsec = (100 + rand() % 400) * 1000 * 1000L;
 		nanosleep(&hold, NULL);
-		munmap(data, pages * PAGE);
-		del.index = op->index;
-		del.count = pages;
-		if (ioctl(fd, IOCTL_GNTALLOC_DEALLOC_GREF, &del)) {
-			printf("gntshare: churn round %u: dealloc: %m\n", gen);
-			return 1;
-		}
-		close(fd);
 	}
 }
 
