@@ -155,6 +155,35 @@ static void run_sh(unsigned int n, const char *cmdline, char *result,
 		 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
 }
 
+/*
+ * Grant @op->count pages to dom0, writable, through a gntalloc file of
+ * their own (in *@fd: its release ends the grants), and map them: their
+ * data, or NULL (said why).
+ */
+static unsigned char *grant(struct ioctl_gntalloc_alloc_gref *op, int *fd)
+{
+	unsigned char *data;
+
+	*fd = open("/dev/xen/gntalloc", O_RDWR);
+	if (*fd < 0) {
+		printf("gntshare: /dev/xen/gntalloc: %m\n");
+		return NULL;
+	}
+	op->domid = 0;
+	op->flags = GNTALLOC_FLAG_WRITABLE;
+	if (ioctl(*fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
+		printf("gntshare: IOCTL_GNTALLOC_ALLOC_GREF: %m\n");
+		return NULL;
+	}
+	data = mmap(NULL, op->count * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    *fd, op->index);
+	if (data == MAP_FAILED) {
+		printf("gntshare: mmap: %m\n");
+		return NULL;
+	}
+	return data;
+}
+
 /* grant_fuzz.c's, which checks them: a page says which grant it is. */
 #define FOREIGN_MAGIC	0x31465a47
 
@@ -189,23 +218,10 @@ static int churn(unsigned int pages)
 		return 1;
 	srand(getpid());
 	for (gen = 1; ; gen++) {
-		fd = open("/dev/xen/gntalloc", O_RDWR);
-		if (fd < 0) {
-			printf("gntshare: /dev/xen/gntalloc: %m\n");
-			return 1;
-		}
-		op->domid = 0;
-		op->flags = GNTALLOC_FLAG_WRITABLE;
 		op->count = pages;
-		if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
-			printf("gntshare: churn round %u: IOCTL_GNTALLOC_ALLOC_GREF: %m\n",
-			       gen);
-			return 1;
-		}
-		data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-			    MAP_SHARED, fd, op->index);
-		if (data == MAP_FAILED) {
-			printf("gntshare: churn round %u: mmap: %m\n", gen);
+		data = grant(op, &fd);
+		if (!data) {
+			printf("gntshare: churn round %u failed\n", gen);
 			return 1;
 		}
 		len = sprintf(refs, "%u", gen);
@@ -259,25 +275,13 @@ int main(int argc, char **argv)
 			return 1;
 		printf("gntshare: no grants, commands only\n");
 	} else {
-		fd = open("/dev/xen/gntalloc", O_RDWR);
 		op = calloc(1, sizeof(*op) + pages * sizeof(op->gref_ids[0]));
-		if (fd < 0 || !op) {
-			printf("gntshare: /dev/xen/gntalloc: %m\n");
+		if (!op)
 			return 1;
-		}
-		op->domid = 0;
-		op->flags = GNTALLOC_FLAG_WRITABLE;
 		op->count = pages;
-		if (ioctl(fd, IOCTL_GNTALLOC_ALLOC_GREF, op)) {
-			printf("gntshare: IOCTL_GNTALLOC_ALLOC_GREF: %m\n");
+		data = grant(op, &fd);
+		if (!data)
 			return 1;
-		}
-		data = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			    fd, op->index);
-		if (data == MAP_FAILED) {
-			printf("gntshare: mmap: %m\n");
-			return 1;
-		}
 		fill_pattern(data, pages * PAGE, 1);
 
 		refs = calloc(pages, 12);
