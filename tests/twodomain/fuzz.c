@@ -294,7 +294,8 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	TH_LOG("d%u: %ld rounds of %u grants; grant_fuzz mapped runs of them %ld times, was refused %ld times; %ld grant ops held back",
 	       self->d.domid, rounds, CHURN_PAGES, ok, refused, holdbacks);
 	EXPECT_GE(rounds, 10);
-	EXPECT_GE(ok, 10) TH_LOG("too few maps of d%u's grants", self->d.domid);
+	/* 12 to 202 in four runs, fewest on a busy host. */
+	EXPECT_GE(ok, 5) TH_LOG("too few maps of d%u's grants", self->d.domid);
 	/*
 	 * Ended refs, and every map after the destroy: how many depends on
 	 * how fast the destroy and the fuzzer's steps are, on a busy host
