@@ -7,12 +7,12 @@
 # scripts/run.sh (make run, make test) and scripts/run-twodomain.sh
 # (make twodomain) call it once the kernels are built.
 # Environment: XENTEST_ARGS (more dom0 command line), TIMEOUT (per boot,
-# 1800 s).
+# 1800 s), OUT (the results' directory instead of build/KIND-twodomain).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kind=${1:?usage: run-twodomain-boot.sh KIND}
-out=$BUILD/$kind-twodomain
+out=${OUT:-$BUILD/$kind-twodomain}
 DOM0_CONFIG=$BUILD/$kind/config "$TOP/scripts/mkinitramfs-xl.sh" "$out"
 t=$(date +%s)
 # kunit.enable=0: KUnit runs in the kind's own suite.  TIMEOUT: the

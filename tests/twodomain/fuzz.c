@@ -52,10 +52,15 @@
 #define CHURN_PAGES	32
 #define CHURN_REFS	RUN_DIR "churn-refs"
 #define FUZZ_OUT	"/tmp/grant_fuzz-foreign.out"
-#define FUZZ_SEED	"20261206"
-#define FUZZ_SECONDS	"40"
-#define DESTROY_AFTER	20	/* seconds into the fuzzer's run */
 #define EAGAIN_PERCENT	20
+
+/*
+ * The gate's run: 40 s with a fixed seed, the domU destroyed 20 s in.
+ * make soak runs it for minutes with a fresh seed (fuzz.seconds= and
+ * fuzz.seed= on dom0's command line); the destroy comes halfway then too.
+ */
+static long fuzz_seconds = 40;
+static unsigned long long fuzz_seed = 20261206;
 
 /* Copy domain @domid's churn refs into CHURN_REFS as they change. */
 static void relay(unsigned int domid)
@@ -177,9 +182,10 @@ FIXTURE_TEARDOWN(fuzz)
 	}
 }
 
-TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
+/* Its timeout: main() below. */
+TEST_F(fuzz, foreign_churn_and_destroy)
 {
-	char out[1024], exe[PATH_MAX], *dir;
+	char out[1024], exe[PATH_MAX], *dir, seconds[24], seed[24];
 	long total, mem, held, recorded, pte_pages, rounds, holdbacks;
 	long ok = -1, refused = -1;
 	struct grants idle, g;
@@ -243,6 +249,8 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	ASSERT_EQ(access(CHURN_REFS, F_OK), 0) TH_LOG("the relay wrote no refs");
 
 	snprintf(out, sizeof(out), "%u:" CHURN_REFS, self->d.domid);
+	snprintf(seconds, sizeof(seconds), "%ld", fuzz_seconds);
+	snprintf(seed, sizeof(seed), "%llu", fuzz_seed);
 	ASSERT_EQ(inject(EAGAIN_PERCENT, NULL, NULL), 0);
 	self->fuzzer = fork();
 	ASSERT_GE(self->fuzzer, 0);
@@ -254,16 +262,16 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 		    setenv("GRANT_FUZZ_FAULTS", "0", 1) ||
 		    unsetenv("GRANT_FUZZ_SKIP") || unsetenv("GRANT_FUZZ_VERBOSE"))
 			_exit(127);
-		execl(exe, "grant_fuzz", "--seed", FUZZ_SEED, "--seconds",
-		      FUZZ_SECONDS, "--threads", "2", "--foreign", out,
+		execl(exe, "grant_fuzz", "--seed", seed, "--seconds",
+		      seconds, "--threads", "2", "--foreign", out,
 		      (char *)NULL);
 		_exit(127);
 	}
-	TH_LOG("grant_fuzz (pid %d) on d%u's grants; %s is d%u, round %ld",
-	       self->fuzzer, self->d.domid, DOMU_CHURN, self->d.domid,
-	       churn_rounds(self->d.domid));
+	TH_LOG("grant_fuzz (pid %d, seed %s, %s s) on d%u's grants; %s is d%u, round %ld",
+	       self->fuzzer, seed, seconds, self->d.domid, DOMU_CHURN,
+	       self->d.domid, churn_rounds(self->d.domid));
 
-	sleep(DESTROY_AFTER);
+	sleep(fuzz_seconds / 2);
 	rounds = churn_rounds(self->d.domid);
 	/* Destroy it while grant_fuzz maps some of its grants. */
 	for (i = 0; i < 100; i++) {
@@ -275,7 +283,7 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	EXPECT_EQ(runf(out, sizeof(out), XL " destroy " DOMU_CHURN " 2>&1"), 0)
 		TH_LOG("xl destroy: %s", out);
 	TH_LOG("destroyed d%u at round %ld, %d s into the run, with %ld entries of its table active (%ld idle)",
-	       self->d.domid, rounds, DESTROY_AFTER + i / 10, g.domu,
+	       self->d.domid, rounds, (int)fuzz_seconds / 2 + i / 10, g.domu,
 	       idle.domu);
 	EXPECT_GT(g.domu, idle.domu) TH_LOG("grant_fuzz mapped none of d%u's grants in 10 s",
 					    self->d.domid);
@@ -320,4 +328,40 @@ TEST_F_TIMEOUT(fuzz, foreign_churn_and_destroy, 400)
 	EXPECT_BASELINE(RUN_DIR "fuzz-baseline");
 }
 
-TEST_HARNESS_MAIN
+/* The number after @key (as "fuzz.seconds=") on dom0's command line. */
+static int cmdline_number(const char *key, unsigned long long *val)
+{
+	char line[4096], *p, *end;
+	FILE *f = fopen("/proc/cmdline", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f)) {
+		for (p = strtok(line, " \n"); p; p = strtok(NULL, " \n")) {
+			if (strncmp(p, key, strlen(key)))
+				continue;
+			*val = strtoull(p + strlen(key), &end, 10);
+			found = *end ? -1 : 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long val;
+
+	if (!cmdline_number("fuzz.seconds=", &val) && val >= 20 &&
+	    val <= 24 * 3600)
+		fuzz_seconds = val;
+	if (!cmdline_number("fuzz.seed=", &val))
+		fuzz_seed = val;
+	/*
+	 * The harness's alarm, which TEST_F_TIMEOUT fixes at build time:
+	 * the run, plus the domU's start, the destroy and the end checks.
+	 */
+	_fuzz_foreign_churn_and_destroy_object->timeout = fuzz_seconds + 360;
+	return test_harness_run(argc, argv);
+}
