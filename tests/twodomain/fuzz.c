@@ -24,7 +24,10 @@
  * Xen's active grant entries, dom0's MemTotal, gntdev's held pages and
  * the grant PTE records as they were before the domU.  It also checks
  * that grant_fuzz ran on the domU's grants: maps that succeeded, across
- * rounds of grants, and maps refused.
+ * rounds of grants, maps refused, and grant copies from them that worked
+ * (grant_fuzz checks each copied segment's bytes, the status of each
+ * that failed, and the unmap notifications it sets on its maps of them;
+ * it fails by itself if it never mapped one).
  *
  * Skipped on a kernel without gntdev's held_pages (the Debian base), as
  * grant_fuzz's gate is in the suite: the base loses grant mappings to
@@ -120,6 +123,27 @@ static long churn_rounds(unsigned int domid)
 	return atol(out);
 }
 
+/*
+ * "foreign-copy segments: N okay, N general_error, N bad_domain, N
+ * bad_page" of grant_fuzz's output: the segments copied from the domU's
+ * refs, by status.
+ */
+static int foreign_copy_counts(long n[4])
+{
+	char line[512];
+	FILE *f = fopen(FUZZ_OUT, "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "# foreign-copy segments: %ld okay, %ld general_error, %ld bad_domain, %ld bad_page",
+			   &n[0], &n[1], &n[2], &n[3]) == 4)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
 /* grant_fuzz's output, as this test's. */
 static void print_output(void)
 {
@@ -187,7 +211,7 @@ TEST_F(fuzz, foreign_churn_and_destroy)
 {
 	char out[1024], exe[PATH_MAX], *dir, seconds[24], seed[24];
 	long total, mem, held, recorded, pte_pages, rounds, holdbacks;
-	long ok = -1, refused = -1;
+	long ok = -1, refused = -1, copied[4] = { -1, -1, -1, -1 };
 	struct grants idle, g;
 	int status, i;
 	FILE *f;
@@ -311,6 +335,16 @@ TEST_F(fuzz, foreign_churn_and_destroy)
 	 * fuzzer's to check).
 	 */
 	EXPECT_GE(refused, 1) TH_LOG("no refused map");
+	/*
+	 * GRANT_COPY from the domU's refs: grant_fuzz checks each segment's
+	 * data or status; one segment that copied shows that the path ran.
+	 */
+	EXPECT_EQ(foreign_copy_counts(copied), 0)
+		TH_LOG("no foreign-copy segments line in grant_fuzz's output");
+	TH_LOG("segments copied from d%u's grants: %ld okay, %ld general_error, %ld bad_domain, %ld bad_page",
+	       self->d.domid, copied[0], copied[1], copied[2], copied[3]);
+	EXPECT_GE(copied[0], 1) TH_LOG("no copy from d%u's grants worked",
+				       self->d.domid);
 	EXPECT_GT(holdbacks, 0);
 
 	EXPECT_TRUE(domain_gone(self->d.domid, 60, out, sizeof(out)))
