@@ -255,17 +255,49 @@ int io_domu_find(struct domu *d, int secs)
 	return domu_wait(d, DOMU_IO, secs);
 }
 
+long foll_pins(void)
+{
+	long acquired = -1, released = -1, v;
+	char name[64];
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acquired = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			released = v;
+	}
+	fclose(f);
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+long foll_pins_settled(long want)
+{
+	long now = foll_pins();
+	int i;
+
+	/* A pin ends when its bio or its grant copy completes: wait. */
+	for (i = 0; i < 20 && now != want; i++) {
+		usleep(250 * 1000);
+		now = foll_pins();
+	}
+	return now;
+}
+
 int baseline_save(const char *path, long *total)
 {
 	struct grants g;
+	long pins = foll_pins();
 	FILE *f;
 
-	if (read_grants_settled(NULL, &g))
+	if (read_grants_settled(NULL, &g) || pins < 0)
 		return -1;
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "%ld %ld\n", g.total, memtotal_kb());
+	fprintf(f, "%ld %ld %ld\n", g.total, memtotal_kb(), pins);
 	*total = g.total;
 	return fclose(f) ? -1 : 0;
 }
@@ -277,6 +309,16 @@ int baseline_read(const char *path, long *total, long *mem)
 	if (!val || sscanf(val, "%ld %ld", total, mem) != 2 || *mem <= 0)
 		return -1;
 	return 0;
+}
+
+long baseline_pins(const char *path)
+{
+	char *val = read_file(path);
+	long total, mem, pins;
+
+	if (!val || sscanf(val, "%ld %ld %ld", &total, &mem, &pins) != 3)
+		return -1;
+	return pins;
 }
 
 int qemu_pid(unsigned int domid, char *out, size_t size)
