@@ -31,7 +31,8 @@
  * none, and 4.17's client does not watch for it once connected), no
  * grant may stay mapped (the domU's table back to its idle count, every
  * other table to its count before), gntdev holds no page, dom0's
- * MemTotal is as before, and a new vchan works afterwards.
+ * MemTotal and its pinned pages (/proc/vmstat's FOLL_PIN counts) are as
+ * before, and a new vchan works afterwards.
  * dom0's log is checked by the harness (no WARN, no Bad page).
  *
  * The backend: IO_GRANTS pages that the domU grants (pattern 1, gntshare)
@@ -109,6 +110,7 @@ struct progress {
 	bool closed;	/* the client closed its stdout */
 	int stall;	/* seconds without an echo that end a pump, or 0 */
 	double *done;	/* when pump_while()'s command returned, or 0 */
+	double last_echo;	/* when the last echo came back, or 0 */
 };
 
 /* @len bytes of xtool's stream @seed, in a buffer to free. */
@@ -312,6 +314,7 @@ static void pump(struct client *c, const unsigned char *data, size_t len,
 			if (n > 0) {
 				p->echoed += n;
 				echo = now_s();
+				p->last_echo = echo;
 			}
 		}
 	}
@@ -323,6 +326,7 @@ FIXTURE(clients)
 	struct grants before;
 	long held;		/* gntdev's held_pages, -1 on the base */
 	long mem;		/* dom0's MemTotal, kB */
+	long pins;		/* dom0's pinned pages (foll_pins()) */
 	struct client c;
 	unsigned char *data;
 	char loop[64];		/* the backend's device, while attached */
@@ -352,6 +356,7 @@ static void start_domu(struct __test_metadata *_metadata,
 	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
 	self->held = gntdev_held_pages();
 	self->mem = memtotal_kb();
+	self->pins = foll_pins();
 	TH_LOG("no domU: %ld active entries; d%u idle: %ld in its table",
 	       total, self->d.domid, self->before.domu);
 }
@@ -372,6 +377,7 @@ FIXTURE_SETUP(clients)
 	ASSERT_EQ(read_grants_settled(&self->d, &self->before), 0);
 	self->held = gntdev_held_pages();
 	self->mem = memtotal_kb();
+	self->pins = foll_pins();
 }
 
 /* Nothing left running; no grant stays mapped; gntdev holds no more. */
@@ -410,6 +416,8 @@ FIXTURE_TEARDOWN(clients)
 	EXPECT_EQ(mem, self->mem)
 		TH_LOG("dom0's MemTotal is %ld kB, %ld kB before", mem,
 		       self->mem);
+	MEMTOTAL_BLIND();
+	EXPECT_PINS(self->pins);
 	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
 	TH_LOG("grants before: " GRANTS_FMT "; after: " GRANTS_FMT,
 	       GRANTS_ARGS(&self->before, &self->d),
@@ -508,50 +516,65 @@ static void stream_under_way(struct __test_metadata *_metadata,
 	ASSERT_GT(p->sent, p->echoed) TH_LOG("nothing in flight");
 }
 
+/* What pump_while()'s child tells the test. */
+struct child_share {
+	double started;	/* when it started @cmd */
+	double done;	/* when @cmd returned, or 0 */
+	char out[1024];	/* @cmd's output */
+};
+
 /*
  * The rest of a stream under way while a child runs @cmd in dom0, or in
  * the domU with @in_domu: the kill or destroy lands while the stream
  * moves.  Pumps until the client closes, or nothing comes back for
  * @stall seconds once @cmd returned (0: no limit; the child says when,
  * so that a slow start of @cmd does not end the pump before it), or the
- * whole stream came back (then @cmd came too late).  The child's exit
+ * whole stream came back (then @cmd came too late).  When the child
+ * started @cmd in *@started, its output in @out.  The child's exit
  * status: 0 if @cmd succeeded.
  */
 static int pump_while(FIXTURE_DATA(clients) *self, struct progress *p,
-		      bool in_domu, const char *cmd, int stall)
+		      bool in_domu, const char *cmd, int stall,
+		      double *started, char *out, size_t size)
 {
-	double *done;
-	char out[1024];
+	struct child_share *share;
 	int status, ret;
+	double t;
 	pid_t pid;
 
-	done = mmap(NULL, sizeof(*done), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (done == MAP_FAILED)
+	share = mmap(NULL, sizeof(*share), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (share == MAP_FAILED)
 		return -1;
-	*done = 0;
+	memset(share, 0, sizeof(*share));
 	pid = fork();
 	if (pid < 0) {
-		munmap(done, sizeof(*done));
+		munmap(share, sizeof(*share));
 		return -1;
 	}
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		share->started = now_s();
 		if (in_domu)
-			ret = domu_sh(&self->d, out, sizeof(out), 30, "%s", cmd) ? 0 : 1;
+			ret = domu_sh(&self->d, share->out, sizeof(share->out),
+				      30, "%s", cmd) ? 0 : 1;
 		else
-			ret = runf(out, sizeof(out), "%s", cmd) ? 1 : 0;
-		*done = now_s();
+			ret = runf(share->out, sizeof(share->out), "%s",
+				   cmd) ? 1 : 0;
+		t = now_s();
+		__atomic_store(&share->done, &t, __ATOMIC_RELAXED);
 		_exit(ret);
 	}
 	p->stall = stall;
-	p->done = done;
+	p->done = &share->done;
 	pump(&self->c, self->data, KILL_KIB << 10, KILL_KIB << 10, p);
 	p->done = NULL;
-	munmap(done, sizeof(*done));
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+		status = -1;
+	*started = share->started;
+	snprintf(out, size, "%s", share->out);
+	munmap(share, sizeof(*share));
+	return status == -1 ? -1 : WEXITSTATUS(status);
 }
 
 /* Before the domU: what dom0 must come back to; then the domU. */
@@ -609,16 +632,24 @@ TEST_F_TIMEOUT(clients, vchan_kill_client, 300)
  */
 TEST_F_TIMEOUT(clients, vchan_kill_server, 300)
 {
+	char out[1024];
 	struct progress p;
+	double started;
 	size_t echoed;
 	int status;
 
 	NEED_DOMU();
 	stream_under_way(_metadata, self, 55, &p);
 	echoed = p.echoed;
+	/*
+	 * In one command: the server's rchar (its stdin, the echo's fifo,
+	 * and its event channel) moves in the 0.2 s before the SIGKILL.
+	 */
 	ASSERT_EQ(pump_while(self, &p, true,
-			     "kill -9 $(pidof vchan-socket-proxy)", 0), 0)
-		TH_LOG("kill -9 of the server in the domU failed");
+			     "p=$(pidof vchan-socket-proxy); a=$(grep rchar /proc/$p/io); sleep 0.2; b=$(grep rchar /proc/$p/io); kill -9 $p; echo $p $a $b; [ \"$a\" != \"$b\" ]",
+			     0, &started, out, sizeof(out)), 0)
+		TH_LOG("the server moved nothing in the 0.2 s before its kill, or the kill failed: %s",
+		       out);
 	EXPECT_TRUE(p.closed) TH_LOG("the client did not close its stdout");
 	EXPECT_GT(p.echoed, echoed)
 		TH_LOG("nothing came back while the kill was under way");
@@ -631,8 +662,8 @@ TEST_F_TIMEOUT(clients, vchan_kill_server, 300)
 	EXPECT_TRUE(status != -1 && WIFEXITED(status))
 		TH_LOG("dom0's client did not see the close: status %d",
 		       status);
-	TH_LOG("server killed mid-stream: %zu bytes echoed when the kill began, %zu sent and %zu echoed at the close; the client exited with %d",
-	       echoed, p.sent, p.echoed,
+	TH_LOG("server killed mid-stream (pid, rchar 0.2 s apart: %s): %zu bytes echoed when the kill began, %zu sent and %zu echoed at the close; the client exited with %d",
+	       out, echoed, p.sent, p.echoed,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	vchan_end(self);
 	whole_stream(_metadata, self, 56, 128 << 10);
@@ -1068,6 +1099,7 @@ TEST_F_TIMEOUT(clients, vchan_destroy_domu, 300)
 	struct progress p;
 	unsigned int domid;
 	char out[1024];
+	double started;
 	size_t echoed;
 	int status;
 
@@ -1077,22 +1109,27 @@ TEST_F_TIMEOUT(clients, vchan_destroy_domu, 300)
 	echoed = p.echoed;
 	/* The client does not see its peer destroyed: the echo stops. */
 	EXPECT_EQ(pump_while(self, &p, false, XL " destroy " DOMU_IO " 2>&1",
-			     3), 0)
-		TH_LOG("xl destroy failed");
+			     3, &started, out, sizeof(out)), 0)
+		TH_LOG("xl destroy failed: %s", out);
 	self->d.domid = 0;
 	EXPECT_GT(p.echoed, echoed)
 		TH_LOG("nothing came back while the destroy was under way");
+	/* The stream moved after xl destroy began, not only before. */
+	EXPECT_GT(p.last_echo, started)
+		TH_LOG("the last echo came %.2fs before xl destroy began",
+		       started - p.last_echo);
 	EXPECT_LT(p.echoed, KILL_KIB << 10)
 		TH_LOG("the whole stream came back before the destroy");
 	status = client_wait(&self->c, 10);
-	TH_LOG("d%u destroyed mid-stream: %zu bytes echoed when xl destroy began, %zu sent and %zu echoed at the end; the client %s (status %d)",
-	       domid, echoed, p.sent, p.echoed,
+	TH_LOG("d%u destroyed mid-stream: %zu bytes echoed when xl destroy was about to start, %zu sent and %zu echoed at the end, the last echo %.2fs after xl destroy began; the client %s (status %d)",
+	       domid, echoed, p.sent, p.echoed, p.last_echo - started,
 	       status == -1 ? "still waited after 10 s: killed" : "ended",
 	       status);
 	client_end(&self->c);
 	EXPECT_TRUE(domain_gone(domid, 90, out, sizeof(out)))
 		TH_LOG("d%u is still there after 90 s:\n%s", domid, out);
 	EXPECT_BASELINE(NO_DOMU);
+	EXPECT_PINS(baseline_pins(NO_DOMU));
 	EXPECT_HELD_PAGES(self->held);
 	EXPECT_EQ(domu_log_trouble(DOMU_IO), 0);
 }
