@@ -99,3 +99,17 @@ run_extra_boots() {
 		checks+=("$kind-$name" "$TOP/tests/expected-failures-$kind-$name.txt")
 	done
 }
+
+# boot_times DIR NAME: dom0's boot up to the tests, from the first boot's
+# log in DIR (the kernel's timestamps): /init started (the initramfs
+# unpacked), then the setup script (tests/init's "XENTEST: setup").
+boot_times() {
+	local log=$1/boot-1.log init setup
+	[ -f "$log" ] || log=$1/console.log
+	[ -f "$log" ] || return 0
+	init=$(tr -d '\r' <"$log" | grep -m1 'Run /init as init process' |
+		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' || true)
+	setup=$(tr -d '\r' <"$log" | grep -m1 'XENTEST: setup$' |
+		sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' || true)
+	echo "==> $2: dom0 ran /init at ${init:-?} s, XENTEST: setup at ${setup:-?} s (kernel time, $log)"
+}

@@ -155,11 +155,16 @@ if [ "${QDISK:-}" = 1 ]; then
 	cp /usr/share/qemu/keymaps/en-us "$ov/usr/share/qemu/keymaps/"
 	libs=$(LD_LIBRARY_PATH=$xl/root/$multiarch ldd $qemu)
 	! grep 'not found' <<<"$libs" || die "$qemu: libraries missing"
+	# What QEMU adds, for its cost below: its files, the libraries
+	# the toolstack did not bring already.
+	qemu_files=(./usr/libexec/${qemu##*/} ./usr/share/qemu/keymaps/en-us)
 	for lib in $(grep -o '/[^ ]*' <<<"$libs" | grep -v "^$xl/"); do
 		[ -e "$ov$lib" ] && continue
 		mkdir -p "$ov$(dirname "$lib")"
 		cp -L "$lib" "$ov$lib"
+		qemu_files+=(".$lib")
 	done
+	printf '%s\n' "${qemu_files[@]}" >"$tmp/qemu-files"
 fi
 ln -s /run "$ov/var/run"
 : >"$ov/etc/xen/xl.conf"	# the defaults; xl warns about a missing one
@@ -183,6 +188,15 @@ cp "$domu_kernel" "$ov/domu/vmlinuz"
 (cd "$ov" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 	gzip -9 -n >"$tmp/overlay.gz"
 echo "    $(du -h "$tmp/overlay.gz" | cut -f1) toolstack and domU"
+# QEMU's cost: its files uncompressed, and the overlay compressed once
+# more without them.
+if [ "${QDISK:-}" = 1 ]; then
+	qemu_bytes=$(cd "$ov" && du -cbL $(cat "$tmp/qemu-files") | tail -n 1 | cut -f1)
+	without=$(cd "$ov" && find . | LC_ALL=C sort | grep -vxF -f "$tmp/qemu-files" |
+		cpio -o -H newc -R 0:0 --quiet | gzip -9 -n | wc -c)
+	with=$(stat -c %s "$tmp/overlay.gz")
+	echo "    QEMU: $(wc -l <"$tmp/qemu-files") files (QEMU, its keymap, $(($(wc -l <"$tmp/qemu-files") - 2)) libraries), $qemu_bytes bytes uncompressed; the overlay $without bytes compressed without them, $with with: +$((with - without)) bytes"
+fi
 stage_done
 
 SELFTESTS=$tests "$TOP/scripts/mkinitramfs.sh" "$out"

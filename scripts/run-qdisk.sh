@@ -18,3 +18,4 @@ KERNEL=$BUILD/$kind/vmlinuz INITRAMFS=$out/initramfs.gz TIMEOUT=${TIMEOUT:-1800}
 	XENTEST_ARGS="kunit.enable=0 ${XENTEST_ARGS:-}" \
 	"$TOP/scripts/run-suite.sh" "$out" || true
 echo "==> $kind-qdisk: $(($(date +%s) - t))s"
+boot_times "$out" "$kind-qdisk"

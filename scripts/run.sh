@@ -53,8 +53,9 @@ for kind in "${kinds[@]}"; do
 	XENTEST_ARGS='' TIMEOUT='' "$S/run-twodomain-boot.sh" "$kind"
 	checks+=("$kind-twodomain" "$TOP/tests/expected-failures-$kind-twodomain.txt")
 	# make qdisk's reduced form, on the series: QEMU's qdisk backend
-	# killed mid-I/O, stopped and inside gntdev's grant copy retries,
-	# then a new domU served by a new QEMU (qdisk.start, qdisk.kill_*,
+	# killed mid-I/O, stopped, inside gntdev's grant copy retries and
+	# inside a grant copy with nothing held back, then a new domU
+	# served by a new QEMU (qdisk.start, the three qdisk.kill_*,
 	# qdisk.new_domu_after_kills; the data round trip, xl destroy and
 	# the base run in make qdisk).
 	if [ "$kind" = dom0 ]; then
