@@ -41,7 +41,7 @@ out=$BUILD/memcheck-soak-twodomain
 echo "==> grant_fuzz on a domU's grants for $minutes min, seed $seed"
 mkdir -p "$out"
 ln -sfn "$BUILD/memcheck/modules" "$out/modules"
-OUT=$out DOMU_KERNEL=$BUILD/memcheck/vmlinuz TIMEOUT=$((minutes * 60 + 1800)) \
+OUT=$out DOMU_KERNEL=$BUILD/memcheck/vmlinuz TIMEOUT=$((minutes * 60 + 2400)) \
 	XENTEST_ARGS="xentest.only=fuzz.* fuzz.seconds=$((minutes * 60)) fuzz.seed=$seed" \
 	"$S/run-twodomain-boot.sh" memcheck || true
 { grep -a 'fuzz.c:[0-9]*:foreign_churn_and_destroy:' "$out/console.log" &&
