@@ -22,9 +22,9 @@
  * maps (tests/twodomain/fuzz.c), in rounds: it grants, fills each page as
  * grant_fuzz.c's struct foreign_header and foreign_byte() say, publishes
  * the round's number and refs in data/gnttest/churn ("ROUND REF REF
- * ...") and the number in data/gnttest/churn-rounds, ends the last
- * round's grants (gntalloc defers those dom0 still maps), waits 100 to
- * 500 ms and begins the next round.
+ * ...") and the number in data/gnttest/churn-rounds, ends the grants of
+ * the round CHURN_KEEP rounds back (gntalloc defers those dom0 still
+ * maps), waits 100 to 500 ms and begins the next round.
  * After "free" the result says how many times this kernel logged that a
  * grant was still in use (grant-table.c: "still in use", "leaking g.e.",
  * "still pending"): dom0 must have let go of every page.
@@ -202,13 +202,24 @@ static void fill_foreign(unsigned char *p, uint32_t ref, uint32_t gen)
 		p[i] = foreign_byte(ref, gen, i);
 }
 
+/*
+ * A round's grants end CHURN_KEEP rounds after the next round is out.  An
+ * ended ref is soon granted again, and a new grant's page reads zero
+ * until this program fills it: a grant_fuzz operation that still works
+ * from a file CHURN_KEEP + 1 rounds old could see that, and report a
+ * page that is no grant's.  With one round kept, a grant copy on make
+ * soak's memcheck kernel did so after 114 s (its file two rounds old);
+ * eight rounds take at least 0.8 s, typically 2.4 s, to pass.
+ */
+#define CHURN_KEEP	8
+
 static int churn(unsigned int pages)
 {
 	struct ioctl_gntalloc_alloc_gref *op;
 	struct timespec hold = { 0 };
-	unsigned char *data, *last_data = NULL;
-	unsigned int i, len;
-	int fd, last_fd = -1;
+	unsigned char *data, *kept_data[CHURN_KEEP] = { NULL };
+	int fd, kept_fd[CHURN_KEEP];
+	unsigned int i, len, k;
 	char *refs, num[16];
 	uint32_t gen;
 
@@ -216,6 +227,8 @@ static int churn(unsigned int pages)
 	refs = calloc(pages + 1, 12);
 	if (!op || !refs)
 		return 1;
+	for (k = 0; k < CHURN_KEEP; k++)
+		kept_fd[k] = -1;
 	srand(getpid());
 	for (gen = 1; ; gen++) {
 		op->count = pages;
@@ -235,17 +248,17 @@ static int churn(unsigned int pages)
 		if (gen % 50 == 1)
 			printf("gntshare: churn round %u: %s\n", gen, refs);
 		/*
-		 * The last round ends only now that this one is out: its refs
-		 * were granted while this round's pages were filled, so no
-		 * ref of a file dom0 may still read is this round's, granted
-		 * but not filled yet.  The release ends the grants.
+		 * A round ends only once CHURN_KEEP newer ones are out, so
+		 * that a ref of a file dom0 may still read is not granted
+		 * again, unfilled, meanwhile.  The release ends the grants.
 		 */
-		if (last_fd >= 0) {
-			munmap(last_data, pages * PAGE);
-			close(last_fd);
+		k = gen % CHURN_KEEP;
+		if (kept_fd[k] >= 0) {
+			munmap(kept_data[k], pages * PAGE);
+			close(kept_fd[k]);
 		}
-		last_fd = fd;
-		last_data = data;
+		kept_fd[k] = fd;
+		kept_data[k] = data;
 		hold.tv_nsec = (100 + rand() % 400) * 1000 * 1000L;
 		nanosleep(&hold, NULL);
 	}
