@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xenstore.h>
@@ -93,6 +94,30 @@ static void relay(unsigned int domid)
 		}
 		usleep(20 * 1000);
 	}
+}
+
+/*
+ * Wait @seconds, or (with @pid) for process @pid to exit and give its
+ * wait status in *@status: saying so once a minute, as the boot's
+ * watchdog takes 300 s without output for a hang (make soak's runs).
+ */
+static pid_t wait_saying(long seconds, pid_t pid, int *status)
+{
+	time_t start = time(NULL), said = start;
+	pid_t ret = 0;
+
+	while (pid ? !(ret = waitpid(pid, status, WNOHANG)) :
+		     time(NULL) - start < seconds) {
+		sleep(1);
+		if (time(NULL) - said >= 60) {
+			said = time(NULL);
+			printf("# %ld s into grant_fuzz's run of %ld s\n",
+			       (long)(said - start) + (pid ? fuzz_seconds / 2 : 0),
+			       fuzz_seconds);
+			fflush(stdout);
+		}
+	}
+	return ret;
 }
 
 /* Counter @name of the grant PTE records (debugfs), or -1. */
@@ -295,7 +320,7 @@ TEST_F(fuzz, foreign_churn_and_destroy)
 	       self->fuzzer, seed, seconds, self->d.domid, DOMU_CHURN,
 	       self->d.domid, churn_rounds(self->d.domid));
 
-	sleep(fuzz_seconds / 2);
+	wait_saying(fuzz_seconds / 2, 0, NULL);
 	rounds = churn_rounds(self->d.domid);
 	/* Destroy it while grant_fuzz maps some of its grants. */
 	for (i = 0; i < 100; i++) {
@@ -315,7 +340,7 @@ TEST_F(fuzz, foreign_churn_and_destroy)
 	waitpid(self->relay, NULL, 0);
 	self->relay = 0;
 
-	ASSERT_EQ(waitpid(self->fuzzer, &status, 0), self->fuzzer);
+	ASSERT_EQ(wait_saying(0, self->fuzzer, &status), self->fuzzer);
 	self->fuzzer = 0;
 	holdbacks = inject_stop();
 	print_output();
