@@ -343,17 +343,22 @@ long memtotal_kb(void)
 	return kb;
 }
 
-long memtotal_kb_settled(long want)
+long read_settled(long (*read)(void), long want, int tries, unsigned int step_us)
 {
-	long now = memtotal_kb();
+	long now = read();
 	int i;
 
-	/* The balloon driver gives pages back from a worker: wait for it. */
-	for (i = 0; i < 40 && now != want; i++) {
-		usleep(500 * 1000);
-		now = memtotal_kb();
+	for (i = 0; i < tries && now != want; i++) {
+		usleep(step_us);
+		now = read();
 	}
 	return now;
+}
+
+long memtotal_kb_settled(long want)
+{
+	/* The balloon driver gives pages back from a worker: wait for it. */
+	return read_settled(memtotal_kb, want, 40, 500 * 1000);
 }
 
 /*

@@ -60,6 +60,8 @@ int xl_list(char *list, size_t size, unsigned int domid, bool *listed);
 bool domain_gone(unsigned int domid, int secs, char *list, size_t size);
 long memtotal_kb(void);
 /* dom0's MemTotal once it is @want kB, or after 20 s. */
+/* @read's value once it is @want, or after @tries waits of @step_us us. */
+long read_settled(long (*read)(void), long want, int tries, unsigned int step_us);
 long memtotal_kb_settled(long want);
 /* 1: dom0's grant pages are unpopulated ones, 0: ballooned, -1: unknown. */
 int grant_pages_unpopulated(void);

@@ -275,15 +275,8 @@ long foll_pins(void)
 
 long foll_pins_settled(long want)
 {
-	long now = foll_pins();
-	int i;
-
 	/* A pin ends when its bio or its grant copy completes: wait. */
-	for (i = 0; i < 20 && now != want; i++) {
-		usleep(250 * 1000);
-		now = foll_pins();
-	}
-	return now;
+	return read_settled(foll_pins, want, 20, 250 * 1000);
 }
 
 int baseline_save(const char *path, long *total)
